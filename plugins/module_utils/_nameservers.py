@@ -1,0 +1,572 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Changing the nameservers of domains safely (internal use only).
+
+Validation and normalisation of domain names and nameserver hostnames, reading the nameservers a
+domain has now, deciding which domains differ, and submitting CHG_DNS tasks in batches so that no
+submission is ever sent twice: every submission is recorded (optionally in a JSON Lines state file)
+before it is sent, and a submission whose fate is unknown is reconciled against the task list
+before anything else is decided.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import time
+import uuid
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
+    DomainApiError,
+    DomainConfigError,
+    DomainError,
+)
+
+SUBMIT_ACTION = 'SaveBatchTaskForModifyingDomainDns'
+ALIYUN_DNS_SUFFIXES = ('.alidns.com', '.hichina.com')
+ALIYUN_DNS_LABEL = 'Alibaba Cloud DNS'
+MAX_NAMESERVERS = 13
+# Up to this many domains are read one by one (QueryDomainByDomainName); more are read from the
+# paged domain list, unless the list turns out to have more pages than domains are left to find.
+FEW_DOMAINS = 5
+DOMAIN_LIST_PAGE_SIZE = 100
+TASK_LIST_PAGE_SIZE = 100
+DETAIL_PAGE_SIZE = 1000
+DOMAIN_NOT_FOUND_CODES = frozenset((
+    'DomainNotExist', 'DomainNotExists', 'DomainNotFound', 'InvalidDomain.NotFound', 'DomainNameNotExist',
+    'Domain.NotFound', 'DomainNotBelongToUser',
+))
+# Detail status codes: 0 waiting, 1 executing, 2 succeeded, 3 failed.
+PENDING_DETAIL_CODES = (0, 1)
+# Task (batch) status codes differ from detail codes: 1 waiting, 2 executing, 3 complete.
+COMPLETE_TASK_CODE = 3
+DAY_MS = 24 * 3600 * 1000
+# How long a submission whose answer was lost may take to appear in the task list.
+RECONCILE_DELAYS = (1.0, 2.0, 4.0)
+
+_LABEL_RE = re.compile(r'^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$')
+_IPV4_RE = re.compile(r'^[0-9]+(?:\.[0-9]+){3}$')
+
+
+# ---------------------------------------------------------------------------------------------
+# names
+
+
+def _name_problem(ascii_name):
+    """Why an ASCII (punycode) name is not a usable DNS name, or None."""
+    if len(ascii_name) > 253:
+        return 'longer than 253 characters'
+    labels = ascii_name.split('.')
+    if len(labels) < 2:
+        return 'needs at least two labels, like example.com'
+    for label in labels:
+        if not label:
+            return 'has an empty label'
+        if len(label) > 63:
+            return 'label %r is longer than 63 characters' % (label,)
+        if not _LABEL_RE.match(label):
+            if label.startswith('-') or label.endswith('-'):
+                return 'label %r starts or ends with a hyphen' % (label,)
+            return 'label %r has characters other than letters, digits and hyphens' % (label,)
+    if labels[-1].isdigit():
+        return 'the last label is numeric'
+    return None
+
+
+def normalize_name(value):
+    """Return ``(ascii_name, problem)``: lower case, without a trailing dot, IDNs in punycode.
+
+    Exactly one of the two is None.  Unicode names are converted with IDNA (``bücher.de`` becomes
+    ``xn--bcher-kva.de``); a name IDNA cannot convert is reported, never passed through.
+    """
+    if not isinstance(value, str):
+        return None, 'is not a string'
+    name = value.strip()
+    if name.endswith('.'):
+        name = name[:-1]
+    if not name:
+        return None, 'is empty'
+    if _IPV4_RE.match(name) or ':' in name:
+        return None, 'is an IP address, not a hostname'
+    try:
+        name.encode('ascii')
+    except UnicodeEncodeError:
+        try:
+            name = name.encode('idna').decode('ascii')
+        except UnicodeError as exc:
+            return None, 'is not a valid internationalised name (%s)' % (exc,)
+    name = name.lower()
+    problem = _name_problem(name)
+    if problem:
+        return None, problem
+    return name, None
+
+
+def _validate_names(values, option, kind, minimum, maximum=None):
+    names = []
+    seen = set()
+    problems = []
+    for value in values or []:
+        name, problem = normalize_name(value)
+        if problem:
+            problems.append('%r %s' % (value, problem))
+        elif name not in seen:
+            seen.add(name)
+            names.append(name)
+    if problems:
+        raise DomainConfigError(
+            'Invalid %s in option %s: %s. Allowed: %s such as example.com (letters, digits and hyphens in labels '
+            'of at most 63 characters; internationalised names are converted to punycode).'
+            % (kind, option, '; '.join(problems), kind), option=option)
+    if len(names) < minimum:
+        raise DomainConfigError('Option %s needs at least %d %s; got %d.' % (option, minimum, kind, len(names)), option=option)
+    if maximum is not None and len(names) > maximum:
+        raise DomainConfigError('Option %s allows at most %d %s; got %d.' % (option, maximum, kind, len(names)), option=option)
+    return names
+
+
+def validate_domains(values, option='domains'):
+    """Normalised, de-duplicated domain names in input order; one error naming every bad value."""
+    return _validate_names(values, option, 'domain names', 1)
+
+
+def validate_nameservers(values, option='nameservers'):
+    """Normalised, de-duplicated nameserver hostnames; one error naming every bad value."""
+    return _validate_names(values, option, 'nameserver hostnames', 1, MAX_NAMESERVERS)
+
+
+def _lenient_name(value):
+    """Normalise a name the API returned; never fails (the API's own spelling is kept if odd)."""
+    name, dummy = normalize_name(value)
+    if name is None:
+        name = (value or '').strip().rstrip('.').lower()
+    return name
+
+
+def nameserver_key(nameservers):
+    """Comparison key of a nameserver list: order, case and a trailing dot do not matter."""
+    return tuple(sorted(set(_lenient_name(ns) for ns in nameservers or [] if ns)))
+
+
+def is_aliyun_dns(nameservers):
+    key = nameserver_key(nameservers)
+    return bool(key) and all(ns.endswith(ALIYUN_DNS_SUFFIXES) for ns in key)
+
+
+class Target(object):
+    """The nameservers a change aims at: a list of hostnames, or Alibaba Cloud DNS."""
+
+    def __init__(self, nameservers=None, aliyun_dns=False):
+        self.aliyun_dns = bool(aliyun_dns)
+        self.nameservers = [] if self.aliyun_dns else list(nameservers or [])
+        self.key = 'aliyun_dns' if self.aliyun_dns else ','.join(nameserver_key(self.nameservers))
+
+    def matches(self, current):
+        if self.aliyun_dns:
+            return is_aliyun_dns(current)
+        return nameserver_key(current) == nameserver_key(self.nameservers)
+
+    def display(self):
+        return [ALIYUN_DNS_LABEL] if self.aliyun_dns else list(self.nameservers)
+
+    def params(self):
+        if self.aliyun_dns:
+            return {'AliyunDns': True}
+        return {'AliyunDns': False, 'DomainNameServer': list(self.nameservers)}
+
+    def to_record(self):
+        return {'aliyun_dns': self.aliyun_dns, 'nameservers': list(self.nameservers)}
+
+    @classmethod
+    def from_record(cls, record):
+        record = record or {}
+        return cls(record.get('nameservers'), record.get('aliyun_dns', False))
+
+
+def chunks(items, size):
+    """Consecutive slices of at most ``size`` items."""
+    if size < 1:
+        raise DomainConfigError('Option batch_size must be at least 1; got %r.' % (size,), option='batch_size')
+    return [items[index:index + size] for index in range(0, len(items), size)]
+
+
+# ---------------------------------------------------------------------------------------------
+# reading what the API knows
+
+
+def _dns_list(record, inner_keys):
+    value = record.get('DnsList')
+    if isinstance(value, dict):
+        for key in inner_keys:
+            if isinstance(value.get(key), list):
+                return [str(item) for item in value[key]]
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return []
+
+
+def _read_one_domain(client, domain):
+    try:
+        body = client.call('QueryDomainByDomainName', {'DomainName': domain})
+    except DomainApiError as exc:
+        if exc.api_code in DOMAIN_NOT_FOUND_CODES:
+            return None
+        raise
+    if _lenient_name(body.get('DomainName')) != domain:
+        return None
+    return _dns_list(body, ('Dns', 'DnsList'))
+
+
+def read_current_nameservers(client, domains):
+    """Map each domain to the nameservers the registrar has now; missing domains are left out.
+
+    Few domains are read one by one; many from the paged domain list, switching to one-by-one
+    reads as soon as the list has more pages left than domains left to find.
+    """
+    wanted = set(domains)
+    found = {}
+    if len(domains) > FEW_DOMAINS:
+        page_num = 1
+        while True:
+            items, envelope = client.fetch_page('QueryDomainList', {}, page_num, DOMAIN_LIST_PAGE_SIZE, ('Data', 'Domain'))
+            for item in items:
+                name = _lenient_name(item.get('DomainName'))
+                if name in wanted and name not in found:
+                    found[name] = _dns_list(item, ('DnsList', 'Dns'))
+            missing = len(wanted) - len(found)
+            total_pages = _int(envelope.get('TotalPageNum'))
+            if not missing or not items or total_pages is None or page_num >= total_pages:
+                break
+            if total_pages - page_num > missing:
+                break
+            page_num += 1
+    for domain in domains:
+        if domain not in found:
+            current = _read_one_domain(client, domain)
+            if current is not None:
+                found[domain] = current
+    return found
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def list_recent_tasks(client, since_ms, now_ms):
+    """Task headers (QueryTaskList) created from the day before ``since_ms`` to the day after now.
+
+    The API filters by whole days in an unstated time zone, hence the day of margin each side.
+    """
+    params = {'BeginCreateTime': int(since_ms) - DAY_MS, 'EndCreateTime': int(now_ms) + DAY_MS}
+    return list(client.paginate('QueryTaskList', params, items_path=('Data', 'TaskInfo'), dedupe_key='TaskNo',
+                                page_size=TASK_LIST_PAGE_SIZE))
+
+
+def task_details(client, task_no):
+    return list(client.paginate('QueryTaskDetailList', {'TaskNo': task_no}, items_path=('Data', 'TaskDetail'),
+                                dedupe_key='TaskDetailNo', page_size=DETAIL_PAGE_SIZE))
+
+
+def _is_chg_dns(task):
+    return str(task.get('TaskType') or 'CHG_DNS').upper() == 'CHG_DNS'
+
+
+def _is_pending_detail(detail):
+    code = _int(detail.get('TaskStatusCode'))
+    if code is None:
+        return str(detail.get('TaskStatus') or '').upper() in ('WAITING_EXECUTE', 'EXECUTING')
+    return code in PENDING_DETAIL_CODES
+
+
+def pending_changes(client, tasks, domains, skip_task_nos):
+    """Domains of ``domains`` with a CHG_DNS detail still in progress, in a task not in ``skip_task_nos``.
+
+    Returns ``{domain: task_no}``.  Only incomplete CHG_DNS tasks are opened.
+    """
+    wanted = set(domains)
+    pending = {}
+    for task in tasks:
+        task_no = task.get('TaskNo')
+        if not task_no or task_no in skip_task_nos or not _is_chg_dns(task):
+            continue
+        if _int(task.get('TaskStatusCode')) == COMPLETE_TASK_CODE:
+            continue
+        for detail in task_details(client, task_no):
+            name = _lenient_name(detail.get('DomainName'))
+            if name in wanted and _is_pending_detail(detail):
+                pending.setdefault(name, task_no)
+    return pending
+
+
+def find_submitted_task(client, domains, since_ms, known_task_nos, now_ms):
+    """The task number of a CHG_DNS task for exactly ``domains`` that is not in ``known_task_nos``, or None."""
+    wanted = set(domains)
+    for task in list_recent_tasks(client, since_ms, now_ms):
+        task_no = task.get('TaskNo')
+        if not task_no or task_no in known_task_nos or not _is_chg_dns(task):
+            continue
+        task_num = _int(task.get('TaskNum'))
+        if task_num is not None and task_num != len(wanted):
+            continue
+        names = set(_lenient_name(detail.get('DomainName')) for detail in task_details(client, task_no))
+        if names == wanted:
+            return task_no
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the state file: submissions recorded before they are sent
+
+
+class SubmissionLog(object):
+    """Submissions of the current run, kept in memory and optionally in a JSON Lines file.
+
+    Records: ``intent`` (written and fsynced before the request is sent), then ``submitted`` with
+    the task number, or ``not_sent``.  A ``completed`` record (written by whoever finished the
+    migration, e.g. the dns_migration role) closes a run: records before it are history.
+    """
+
+    def __init__(self, path=None):
+        self.path = path
+        self.intents = {}
+        self.order = []
+        self.outcomes = {}
+        if path and os.path.exists(path):
+            self._load()
+
+    def _load(self):
+        try:
+            with open(self.path, 'r') as handle:
+                lines = handle.readlines()
+        except (IOError, OSError) as exc:
+            raise DomainConfigError('Cannot read state_file %s: %s' % (self.path, exc), option='state_file')
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                if number == len(lines):
+                    # A line cut short by an interruption: it was never acted upon.
+                    continue
+                raise DomainConfigError('state_file %s line %d is not JSON.' % (self.path, number), option='state_file')
+            self._apply(record)
+
+    def _apply(self, record):
+        event = record.get('event')
+        if event == 'completed':
+            self.intents, self.order, self.outcomes = {}, [], {}
+        elif event == 'intent' and record.get('id'):
+            self.intents[record['id']] = record
+            self.order.append(record['id'])
+        elif event in ('submitted', 'not_sent') and record.get('id') in self.intents:
+            self.outcomes[record['id']] = record
+
+    def append(self, record):
+        self._apply(record)
+        if not self.path:
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        line = json.dumps(record, sort_keys=True) + '\n'
+        with open(self.path, 'a') as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def submissions(self):
+        """``(intent, task_no_or_None, outcome_event_or_None)`` in the order they were recorded."""
+        for intent_id in self.order:
+            outcome = self.outcomes.get(intent_id) or {}
+            yield self.intents[intent_id], outcome.get('task_no'), outcome.get('event')
+
+    def task_nos(self):
+        return [task_no for dummy, task_no, dummy2 in self.submissions() if task_no]
+
+
+# ---------------------------------------------------------------------------------------------
+# planning and submitting
+
+
+class NameserverChange(object):
+    """Plan and carry out a nameserver change for a list of domains.
+
+    ``client`` is a DomainClient; ``clock_ms`` returns wall-clock milliseconds (task lists are
+    filtered by creation day); ``sleep`` waits between reconciliation attempts.
+    """
+
+    def __init__(self, client, domains, target, batch_size=100, state_file=None, log=None,
+                 clock_ms=None, sleep=time.sleep):
+        self.client = client
+        self.domains = list(domains)
+        self.target = target
+        self.batch_size = batch_size
+        self.state = SubmissionLog(state_file)
+        self.log = log or (lambda message: None)
+        self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
+        self.sleep = sleep
+        self.current = {}
+        self.unchanged = []
+        self.to_submit = []
+        self.adopted = {}
+        self.blocked = {}
+        self.missing = []
+        self.task_nos = []
+        self.submitted = {}
+        self.recent_tasks = None
+
+    # planning ------------------------------------------------------------------------------
+
+    def plan(self):
+        """Read the current state and decide; sends nothing."""
+        self.current = read_current_nameservers(self.client, self.domains)
+        self.missing = [domain for domain in self.domains if domain not in self.current]
+        if self.missing:
+            raise DomainConfigError(
+                'Invalid value in option domains: not registered in this Alibaba Cloud account: %s.'
+                % ', '.join(self.missing), option='domains')
+        self._reconcile_recorded()
+        covered = {}
+        for intent, task_no, dummy in self.state.submissions():
+            if task_no and Target.from_record(intent.get('target')).key == self.target.key:
+                for domain in intent.get('domains') or []:
+                    covered.setdefault(domain, task_no)
+                if task_no not in self.task_nos:
+                    self.task_nos.append(task_no)
+        candidates = []
+        for domain in self.domains:
+            if domain in covered:
+                self.adopted[domain] = covered[domain]
+            elif self.target.matches(self.current[domain]):
+                self.unchanged.append(domain)
+            else:
+                candidates.append(domain)
+        if candidates:
+            self.recent_tasks = list_recent_tasks(self.client, self.clock_ms(), self.clock_ms())
+            self.blocked = pending_changes(self.client, self.recent_tasks, candidates, set(self.state.task_nos()))
+        self.to_submit = [domain for domain in candidates if domain not in self.blocked]
+        return self
+
+    def _reconcile_recorded(self):
+        """Settle intents of an earlier run whose outcome was never recorded."""
+        for intent, task_no, event in list(self.state.submissions()):
+            if task_no or event == 'not_sent':
+                continue
+            found = find_submitted_task(self.client, intent.get('domains') or [], intent.get('time_ms') or self.clock_ms(),
+                                        set(intent.get('known_task_nos') or []) | set(self.state.task_nos()), self.clock_ms())
+            if found:
+                self.log('reconciled an earlier submission for %d domains: task %s' % (len(intent.get('domains') or []), found))
+                self.state.append({'event': 'submitted', 'id': intent['id'], 'task_no': found, 'reconciled': True})
+            else:
+                self.state.append({'event': 'not_sent', 'id': intent['id'], 'reconciled': True})
+
+    @property
+    def changed(self):
+        return bool(self.to_submit)
+
+    def diff(self):
+        before, after = {}, {}
+        for domain in self.to_submit:
+            before[domain] = sorted(nameserver_key(self.current.get(domain)))
+            after[domain] = self.target.display()
+        return {'before': before, 'after': after}
+
+    # submitting ----------------------------------------------------------------------------
+
+    def submit(self):
+        """Send one CHG_DNS task per batch of ``to_submit``; raises SubmissionError on the first problem."""
+        known = set(task.get('TaskNo') for task in self.recent_tasks or [] if task.get('TaskNo'))
+        for batch in chunks(self.to_submit, self.batch_size):
+            known.update(self.state.task_nos())
+            intent = {'event': 'intent', 'id': uuid.uuid4().hex, 'time_ms': self.clock_ms(), 'domains': batch,
+                      'target': self.target.to_record(), 'known_task_nos': sorted(known)}
+            self.state.append(intent)
+            params = {'DomainName': batch}
+            params.update(self.target.params())
+            try:
+                body = self.client.call(SUBMIT_ACTION, params, mutating=True)
+                task_no = _lookup_ci(body, 'TaskNo')
+                if not task_no:
+                    raise DomainApiError(SUBMIT_ACTION, 'InvalidResponse', 'the answer has no TaskNo',
+                                         request_id=_lookup_ci(body, 'RequestId'), ambiguous=True)
+            except DomainError as exc:
+                if not exc.ambiguous:
+                    self.state.append({'event': 'not_sent', 'id': intent['id'], 'code': exc.code})
+                    raise SubmissionError(exc, batch, self)
+                task_no = self._reconcile(intent, known)
+                if not task_no:
+                    raise SubmissionError(exc, batch, self, unresolved=True)
+            self.state.append({'event': 'submitted', 'id': intent['id'], 'task_no': task_no})
+            self.submitted[task_no] = batch
+            if task_no not in self.task_nos:
+                self.task_nos.append(task_no)
+            self.log('submitted %d domains: task %s' % (len(batch), task_no))
+        return self.task_nos
+
+    def _reconcile(self, intent, known):
+        for delay in RECONCILE_DELAYS:
+            self.sleep(delay)
+            try:
+                found = find_submitted_task(self.client, intent['domains'], intent['time_ms'], known, self.clock_ms())
+            except DomainError as exc:
+                self.log('reconciliation attempt failed: %s' % (exc,))
+                continue
+            if found:
+                self.log('the lost answer was task %s' % (found,))
+                return found
+        return None
+
+    def result(self):
+        return {
+            'task_nos': list(self.task_nos),
+            'domains_changed': list(self.to_submit),
+            'domains_unchanged': list(self.unchanged),
+            'domains_adopted': dict(self.adopted),
+            'domains_pending_elsewhere': dict(self.blocked),
+            'nameservers': self.target.display(),
+        }
+
+
+class SubmissionError(DomainError):
+    """A batch could not be submitted; earlier batches were.  ``unresolved``: its fate is unknown."""
+
+    def __init__(self, cause, batch, change, unresolved=False):
+        self.cause = cause
+        self.batch = batch
+        self.unresolved = unresolved
+        submitted = sum(len(domains) for domains in change.submitted.values())
+        if unresolved:
+            text = ('%s. The submission for %d domains (%s) may or may not have been accepted and no matching task was '
+                    'found; nothing was re-sent. Run again with the same state_file (or after checking QueryTaskList) to '
+                    'settle it.' % (cause, len(batch), ', '.join(batch[:10]) + (', ...' if len(batch) > 10 else '')))
+        else:
+            text = '%s (batch of %d domains starting with %s)' % (cause, len(batch), batch[0])
+        if submitted:
+            text += ' %d domains were submitted before this batch: tasks %s.' % (submitted, ', '.join(change.submitted))
+        super(SubmissionError, self).__init__(text, code=cause.code, request_id=cause.request_id, ambiguous=unresolved)
+
+    def to_result(self):
+        return self.cause.to_result()
+
+
+def _lookup_ci(body, key):
+    """A top-level key of an answer, matched case-insensitively (older samples use ``taskNo``)."""
+    if not isinstance(body, dict):
+        return None
+    if key in body:
+        return body[key]
+    lowered = key.lower()
+    for name, value in body.items():
+        if str(name).lower() == lowered:
+            return value
+    return None

@@ -53,22 +53,28 @@ def v1_string_to_sign(method, params):
 
 def v1_signature(method, params, access_key_secret):
     """Base64 HMAC-SHA1 of the V1 string to sign, keyed with ``secret + '&'``."""
-    digest = hmac.new(
-        (_text(access_key_secret) + '&').encode('utf-8'),
-        v1_string_to_sign(method, params).encode('utf-8'),
-        hashlib.sha1,
-    ).digest()
+    return _v1_hmac(v1_string_to_sign(method, params), access_key_secret)
+
+
+def v1_signature_for_canonical_query(method, canonical_query, access_key_secret):
+    """``v1_signature`` for a query already canonicalised (without ``Signature``): the client builds it once."""
+    return _v1_hmac('%s&%%2F&%s' % (method.upper(), percent_encode(canonical_query)), access_key_secret)
+
+
+def _v1_hmac(string_to_sign, access_key_secret):
+    digest = hmac.new((_text(access_key_secret) + '&').encode('utf-8'), string_to_sign.encode('utf-8'), hashlib.sha1).digest()
     return base64.b64encode(digest).decode('ascii')
 
 
 def v3_canonical_request(method, path, query, headers, signed_header_names, payload_sha256):
+    """``query`` is a mapping, or a string that is already a canonical query string."""
     lowered = dict((k.lower(), _text(v).strip()) for k, v in headers.items())
     names = sorted(n.lower() for n in signed_header_names)
     canonical_headers = ''.join('%s:%s\n' % (name, lowered.get(name, '')) for name in names)
     return '\n'.join([
         method.upper(),
         path or '/',
-        canonical_query_string(query),
+        query if isinstance(query, str) else canonical_query_string(query),
         canonical_headers,
         ';'.join(names),
         payload_sha256,
@@ -92,7 +98,10 @@ def v3_signed_header_names(headers):
 
 
 def v3_authorization(method, path, query, headers, access_key_id, access_key_secret, payload_sha256=EMPTY_BODY_SHA256):
-    """The ``Authorization`` header value for a request; ``headers`` must hold host and x-acs-*."""
+    """The ``Authorization`` header value for a request; ``headers`` must hold host and x-acs-*.
+
+    ``query`` may be a mapping or an already canonical query string (see ``v3_canonical_request``).
+    """
     names = v3_signed_header_names(headers)
     canonical = v3_canonical_request(method, path, query, headers, names, payload_sha256)
     signature = v3_signature(access_key_secret, v3_string_to_sign(canonical))

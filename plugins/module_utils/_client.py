@@ -1,0 +1,427 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""DomainClient: the one way the collection talks to the Domain API (internal use only).
+
+Transport (one keep-alive ``requests.Session``), signing (V3 or V1), retries, response parsing
+and pagination.  Nothing here logs or raises a secret, an ``Authorization`` header, a signature
+or a signed URL.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import random
+import re
+import time
+import traceback
+import uuid
+import xml.etree.ElementTree as ElementTree
+
+from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
+from ansible_collections.aliyun.domain.plugins.module_utils._credentials import resolve_credentials_provider
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
+    DomainApiError,
+    DomainConfigError,
+    DomainError,
+    DomainResponseError,
+    DomainTransportError,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._options import ConnectionSettings
+from ansible_collections.aliyun.domain.plugins.module_utils._retry import REJECTED_CODES, RetryPolicy, parse_retry_after
+
+try:
+    import requests
+    from requests.utils import get_environ_proxies
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+API_VERSION = '2018-01-29'
+USER_AGENT = 'aliyun.domain-ansible-collection/0.1.0'
+ERROR_FIELDS = ('RequestId', 'HostId', 'Code', 'Message', 'Recommend')
+SUCCESS_CODES = ('200', 'OK', 'Success', 'success')
+# Long enough to quote a proxy's page title; short enough to stay one readable line.
+MAX_SNIPPET = 120
+
+
+def flatten_params(params):
+    """API parameters to query values: lists become ``Name.1..N``, booleans ``true/false``, None is dropped."""
+    flat = {}
+    if params:
+        for name, value in params.items():
+            _flatten_into(flat, name, value)
+    return flat
+
+
+def _flatten_into(flat, name, value):
+    if value is None:
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value, 1):
+            _flatten_into(flat, '%s.%d' % (name, index), item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _flatten_into(flat, '%s.%s' % (name, key), item)
+    elif isinstance(value, bool):
+        flat[name] = 'true' if value else 'false'
+    else:
+        flat[name] = value
+
+
+def _first(mapping, *names):
+    for name in names:
+        value = mapping.get(name)
+        if value is not None and value != '':
+            return value
+    return None
+
+
+def _is_error_body(data):
+    """An error envelope sent with a success status: Code and Message and nothing that looks like data."""
+    code = _first(data, 'Code', 'code')
+    if code is None or str(code) in SUCCESS_CODES or data.get('Success') is True:
+        return False
+    return _first(data, 'Message', 'message') is not None and all(
+        key in ERROR_FIELDS or key.lower() in ('code', 'message', 'requestid', 'hostid', 'recommend', 'success',
+                                               'accessdenieddetail')
+        for key in data)
+
+
+def _one_line(text, limit=MAX_SNIPPET):
+    text = re.sub(r'\s+', ' ', text or '').strip()
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def parse_response(action, status, headers, body):
+    """The JSON object of a successful answer; any error as DomainApiError / DomainResponseError."""
+    header_request_id = headers.get('x-acs-request-id')
+    content_type = (headers.get('Content-Type') or '').lower()
+    stripped = body.lstrip()
+    head = stripped[:1]
+    if not stripped:
+        raise DomainResponseError(action, message='HTTP %d with an empty body' % status, request_id=header_request_id,
+                                  http_status=status)
+    if head in (b'{', b'['):
+        try:
+            data = json.loads(body.decode('utf-8'))
+        except (ValueError, UnicodeDecodeError):
+            raise DomainResponseError(
+                action, message='HTTP %d with a truncated or malformed JSON body (%d bytes)' % (status, len(body)),
+                request_id=header_request_id, http_status=status)
+        if not isinstance(data, dict):
+            raise DomainResponseError(action, message='HTTP %d with JSON that is not an object' % status,
+                                      request_id=header_request_id, http_status=status)
+        if status >= 400:
+            raise _api_error(action, status, data, header_request_id)
+        if _is_error_body(data):
+            raise _api_error(action, status, data, header_request_id, error_class=DomainResponseError,
+                             note='HTTP %d with an error body' % status)
+        return data
+    if head == b'<':
+        lowered = stripped[:512].lower()
+        if b'<html' in lowered or b'<!doctype html' in lowered:
+            raise DomainResponseError(action, message=_html_message(status, body), request_id=header_request_id,
+                                      http_status=status)
+        return _raise_xml(action, status, body, header_request_id)
+    raise DomainResponseError(
+        action, message='HTTP %d with a body that is not JSON (Content-Type %s, %d bytes)' % (
+            status, content_type or 'unset', len(body)),
+        request_id=header_request_id, http_status=status)
+
+
+def _api_error(action, status, data, header_request_id, error_class=DomainApiError, note=None):
+    message = _first(data, 'Message', 'message') or ''
+    if note:
+        message = '%s [%s]' % (message, note) if message else note
+    return error_class(
+        action,
+        code=str(_first(data, 'Code', 'code') or 'HTTP%d' % status),
+        message=message,
+        request_id=_first(data, 'RequestId', 'requestId') or header_request_id,
+        http_status=status,
+        recommend=_first(data, 'Recommend', 'recommend'),
+        host_id=_first(data, 'HostId', 'hostId'),
+    )
+
+
+def _html_message(status, body):
+    match = re.search(br'<title[^>]*>(.*?)</title>', body[:4096], re.IGNORECASE | re.DOTALL)
+    title = ''
+    if match:
+        title = _one_line(match.group(1).decode('utf-8', 'replace'))
+    described = ' ("%s")' % title if title else ''
+    return ('HTTP %d with an HTML page%s instead of JSON; a proxy or gateway answered, not the Domain API'
+            % (status, described))
+
+
+def _raise_xml(action, status, body, header_request_id):
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        raise DomainResponseError(
+            action, message='HTTP %d with a truncated or malformed XML body (%d bytes)' % (status, len(body)),
+            request_id=header_request_id, http_status=status)
+    fields = dict((child.tag, (child.text or '').strip()) for child in root)
+    if root.tag == 'Error' or 'Code' in fields:
+        note = None if status >= 400 else 'HTTP %d with an error body' % status
+        error_class = DomainApiError if status >= 400 else DomainResponseError
+        raise _api_error(action, status, fields, header_request_id, error_class=error_class, note=note)
+    raise DomainResponseError(action, message='HTTP %d with an XML body instead of JSON' % status,
+                              request_id=header_request_id, http_status=status)
+
+
+_REASON_NOISE = re.compile(r'<[^>]*object at 0x[0-9a-fA-F]+>: |\w+\(host=[^)]*\): |url: \S+ ?')
+
+
+def _innermost_reason(exc):
+    reason = exc
+    seen = 0
+    while seen < 8:
+        seen += 1
+        inner = None
+        if getattr(reason, 'reason', None) is not None and reason.reason is not reason:
+            inner = reason.reason
+        elif getattr(reason, 'args', None) and isinstance(reason.args[0], BaseException):
+            inner = reason.args[0]
+        if inner is None:
+            break
+        reason = inner
+    return reason
+
+
+def describe_transport_error(exc, settings):
+    """(reason text, sent) for a requests exception; the text never contains the signed URL."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return 'connection timed out after %gs' % settings.connect_timeout, False
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return 'no response within %gs' % settings.timeout, True
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return 'the connection broke while reading the response', True
+    reason = _innermost_reason(exc)
+    text = _one_line(_REASON_NOISE.sub('', str(reason)), 200) or type(reason).__name__
+    text = text.replace('?', '')  # a query string never survives into a message
+    if isinstance(exc, requests.exceptions.SSLError):
+        return 'TLS error: %s' % text, False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return 'proxy error: %s' % text, False
+    name = type(reason).__name__
+    not_sent = ('NewConnectionError', 'NameResolutionError', 'ConnectTimeoutError', 'ConnectionRefusedError',
+                'gaierror', 'LocationParseError', 'InvalidURL', 'MissingSchema', 'InvalidSchema')
+    return text, name not in not_sent
+
+
+class DomainClient(object):
+    """Calls Domain API actions; see docs/architecture.md for the contract."""
+
+    def __init__(self, options, clock=time.monotonic, sleep=time.sleep, rand=random.random, log=None, environ=None,
+                 session=None, credentials_provider=None, wall_clock=time.time):
+        self.options = options
+        self.environ = os.environ if environ is None else environ
+        self.settings = ConnectionSettings(options, self.environ)
+        self.clock = clock
+        self.sleep = sleep
+        self.wall_clock = wall_clock
+        self.log = log
+        self.retry_policy = RetryPolicy(max_retries=self.settings.max_retries, rand=rand)
+        self.api_calls = 0
+        self.request_ids = []
+        self._session = session
+        self._credentials_provider = credentials_provider
+        self._verify = None
+        self._proxies = None
+
+    # --- transport -------------------------------------------------------------------------------
+
+    @property
+    def session(self):
+        if self._session is None:
+            if not HAS_REQUESTS:
+                raise DomainConfigError('The Python library "requests" is required but is not installed.')
+            self._session = requests.Session()
+            # Proxies and CA bundle are read from the environment once here, not on every request.
+            self._session.trust_env = False
+        if self._proxies is None:
+            self._proxies = get_environ_proxies(self.settings.base_url) if HAS_REQUESTS else {}
+            self._verify = self._verify_setting()
+        return self._session
+
+    def _verify_setting(self):
+        if not self.settings.validate_certs:
+            return False
+        if self.settings.ca_path:
+            if not os.path.exists(self.settings.ca_path):
+                raise DomainConfigError('Invalid value %r for option ca_path: the file does not exist.'
+                                        % self.settings.ca_path, option='ca_path')
+            return self.settings.ca_path
+        return self.environ.get('REQUESTS_CA_BUNDLE') or self.environ.get('CURL_CA_BUNDLE') or True
+
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _log(self, message):
+        if self.log is not None:
+            self.log(message)
+
+    # --- credentials -----------------------------------------------------------------------------
+
+    @property
+    def credentials_provider(self):
+        if self._credentials_provider is None:
+            self._credentials_provider = resolve_credentials_provider(self.options, self.environ)
+            self._log('credentials from %s' % self._credentials_provider.source)
+        return self._credentials_provider
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def _business_params(self, params):
+        query = flatten_params(params)
+        if 'Lang' not in query:
+            query['Lang'] = self.settings.lang
+        if 'UserClientIp' not in query and self.settings.user_client_ip:
+            query['UserClientIp'] = self.settings.user_client_ip
+        return query
+
+    def _signed_request(self, action, query, credentials):
+        """(url, headers) with a fresh nonce and timestamp; called for every attempt."""
+        timestamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self.wall_clock()))
+        nonce = uuid.uuid4().hex
+        headers = {'Accept': 'application/json', 'User-Agent': USER_AGENT}
+        if self.settings.signature_version == 'v1':
+            signed = dict(query)
+            signed.update({
+                'Action': action, 'Version': API_VERSION, 'Format': 'JSON', 'AccessKeyId': credentials.access_key_id,
+                'SignatureMethod': 'HMAC-SHA1', 'SignatureVersion': '1.0', 'SignatureNonce': nonce,
+                'Timestamp': timestamp,
+            })
+            if credentials.security_token:
+                signed['SecurityToken'] = credentials.security_token
+            canonical = signing.canonical_query_string(signed)
+            signature = signing.v1_signature_for_canonical_query('POST', canonical, credentials.access_key_secret)
+            return '%s?%s&Signature=%s' % (self.settings.base_url, canonical, signing.percent_encode(signature)), headers
+        canonical = signing.canonical_query_string(query)
+        headers.update({
+            'host': self.settings.host,
+            'x-acs-action': action,
+            'x-acs-version': API_VERSION,
+            'x-acs-date': timestamp,
+            'x-acs-signature-nonce': nonce,
+            'x-acs-content-sha256': signing.EMPTY_BODY_SHA256,
+        })
+        if credentials.security_token:
+            headers['x-acs-security-token'] = credentials.security_token
+        headers['Authorization'] = signing.v3_authorization(
+            'POST', '/', canonical, headers, credentials.access_key_id, credentials.access_key_secret)
+        url = '%s?%s' % (self.settings.base_url, canonical) if canonical else self.settings.base_url
+        return url, headers
+
+    def _attempt(self, action, query):
+        credentials = self.credentials_provider.get()
+        url, headers = self._signed_request(action, query, credentials)
+        session = self.session
+        self.api_calls += 1
+        try:
+            response = session.post(
+                url, data=b'', headers=headers, timeout=(self.settings.connect_timeout, self.settings.timeout),
+                verify=self._verify, proxies=self._proxies, allow_redirects=False)
+            body = response.content
+        except requests.exceptions.RequestException as exc:
+            reason, sent = describe_transport_error(exc, self.settings)
+            raise DomainTransportError(action, self.settings.base_url.rstrip('/'), reason, sent=sent)
+        try:
+            data = parse_response(action, response.status_code, response.headers, body)
+        except DomainApiError as error:
+            error.retry_after = parse_retry_after(response.headers.get('x-acs-retry-after'))
+            if error.request_id:
+                self.request_ids.append(error.request_id)
+            raise
+        request_id = _first(data, 'RequestId', 'requestId')
+        if request_id:
+            self.request_ids.append(request_id)
+        return data
+
+    def call(self, action, params=None, mutating=False, deadline=None):
+        """The parsed JSON body of ``action``; transient failures are retried as _retry.py decides."""
+        query = self._business_params(params)
+        retry_number = 0
+        while True:
+            try:
+                return self._attempt(action, query)
+            except DomainConfigError:
+                raise
+            except DomainError as error:
+                if mutating and isinstance(error, DomainApiError) and error.api_code not in REJECTED_CODES and (
+                        error.http_status is None or error.http_status >= 500
+                        or isinstance(error, DomainResponseError)):
+                    error.ambiguous = True
+                pause = self.retry_policy.next_delay(
+                    error, retry_number, mutating=mutating, now=self.clock(), deadline=deadline,
+                    retry_after=getattr(error, 'retry_after', None))
+                if pause is None:
+                    raise
+                retry_number += 1
+                self._log('%s: %s; retry %d of %d in %.2fs' % (
+                    action, error.code, retry_number, self.retry_policy.max_retries, pause))
+                self.sleep(pause)
+
+    # --- pagination ------------------------------------------------------------------------------
+
+    def fetch_page(self, action, params, page_num, page_size, items_path=('Data', 'TaskDetail'), deadline=None):
+        """(items of page ``page_num``, the whole response body)."""
+        request = dict(params or {})
+        request['PageNum'] = page_num
+        request['PageSize'] = page_size
+        envelope = self.call(action, request, deadline=deadline)
+        return extract_items(envelope, items_path), envelope
+
+    def paginate(self, action, params, items_path=('Data', 'TaskDetail'), dedupe_key='TaskDetailNo', page_size=1000,
+                 deadline=None):
+        """Every item of every page, each ``dedupe_key`` once (pages shift while others acknowledge)."""
+        seen = set()
+        page_num = 1
+        while True:
+            items, envelope = self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)
+            for item in items:
+                key = item.get(dedupe_key) if dedupe_key and isinstance(item, dict) else None
+                if key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield item
+            if not items or not _has_next_page(envelope, page_num, page_size, len(items)):
+                return
+            page_num += 1
+
+
+def extract_items(envelope, items_path):
+    node = envelope
+    for key in items_path:
+        if not isinstance(node, dict):
+            return []
+        node = node.get(key)
+    if node is None:
+        return []
+    if isinstance(node, dict):
+        return [node]
+    return list(node)
+
+
+def _has_next_page(envelope, page_num, page_size, count):
+    total_pages = envelope.get('TotalPageNum')
+    if total_pages is not None:
+        try:
+            return page_num < int(total_pages)
+        except (TypeError, ValueError):
+            pass
+    next_page = envelope.get('NextPage')
+    if isinstance(next_page, bool):
+        return next_page
+    return count >= page_size

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AliyunDomainModule: the thin base every module of the collection uses (internal use only)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.aliyun.domain.plugins.module_utils._client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    DomainClient,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._options import (
+    ConnectionSettings,
+    OptionAdapter,
+    connection_argument_spec,
+)
+
+
+class AliyunDomainModule(AnsibleModule):
+    """AnsibleModule with the connection options merged in, check mode on, and a lazy ``client``."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = connection_argument_spec()
+        spec.update(argument_spec or {})
+        kwargs.setdefault('supports_check_mode', True)
+        super(AliyunDomainModule, self).__init__(argument_spec=spec, **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+        self.options = OptionAdapter.from_module(self)
+        self._client = None
+        try:
+            # Bad connection values fail before any work, naming the option, the value and what is allowed.
+            ConnectionSettings(self.options, os.environ)
+        except DomainConfigError as error:
+            self.fail_from_error(error)
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = DomainClient(self.options, log=self._log_progress)
+            except DomainConfigError as error:
+                self.fail_from_error(error)
+        return self._client
+
+    def _log_progress(self, message):
+        self.log('aliyun.domain: %s' % message)
+
+    def fail_from_error(self, error, **result):
+        """fail_json with the error's one-line message and ``error: {code, message, request_id}``."""
+        self.close_client()
+        result.setdefault('error', error.to_result())
+        self.fail_json(msg=str(error), **result)
+
+    def close_client(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One view of the connection options for modules, lookups and tests (internal use only).
+
+Modules hold their options in ``AnsibleModule.params``, lookups behind ``get_option()``; the
+``OptionAdapter`` hides the difference so that the client, the credential chain and the
+validation below are written once.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import urlsplit  # type: ignore
+
+DEFAULT_HOST = 'domain.aliyuncs.com'
+INTL_HOST = 'domain-intl.aliyuncs.com'
+INTL_REGIONS = ('ap-southeast-1',)
+ENDPOINT_ENV = 'ALIBABA_CLOUD_DOMAIN_ENDPOINT'
+SIGNATURE_VERSIONS = ('v3', 'v1')
+LANGUAGES = ('en', 'zh')
+
+# Option defaults live here once; the argument spec, the doc fragment and OptionAdapter.from_dict agree on them.
+CONNECTION_DEFAULTS = {
+    'signature_version': 'v3',
+    'timeout': 10.0,
+    'connect_timeout': 5.0,
+    'validate_certs': True,
+    'max_retries': 5,
+    'lang': 'en',
+}
+
+CONNECTION_OPTION_NAMES = (
+    'access_key_id', 'access_key_secret', 'security_token', 'profile', 'region', 'endpoint',
+    'signature_version', 'timeout', 'connect_timeout', 'validate_certs', 'ca_path', 'max_retries',
+    'lang', 'user_client_ip',
+)
+
+
+def connection_argument_spec():
+    """The argument spec every module merges in (a fresh dict on every call)."""
+    return dict(
+        access_key_id=dict(type='str', no_log=False),
+        access_key_secret=dict(type='str', no_log=True),
+        security_token=dict(type='str', no_log=True),
+        profile=dict(type='str'),
+        region=dict(type='str'),
+        endpoint=dict(type='str'),
+        signature_version=dict(type='str', default='v3', choices=list(SIGNATURE_VERSIONS)),
+        timeout=dict(type='float', default=10.0),
+        connect_timeout=dict(type='float', default=5.0),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        max_retries=dict(type='int', default=5),
+        lang=dict(type='str', default='en', choices=list(LANGUAGES)),
+        user_client_ip=dict(type='str'),
+    )
+
+
+class OptionAdapter(object):
+    """Reads options by name from a module, a plugin or a plain mapping."""
+
+    def __init__(self, getter, contains):
+        self._getter = getter
+        self._contains = contains
+
+    @classmethod
+    def from_module(cls, module):
+        params = module.params
+        return cls(params.get, params.__contains__)
+
+    @classmethod
+    def from_plugin(cls, plugin):
+        def get(name):
+            try:
+                return plugin.get_option(name)
+            except KeyError:
+                return None
+
+        def contains(name):
+            try:
+                plugin.get_option(name)
+            except KeyError:
+                return False
+            return True
+
+        return cls(get, contains)
+
+    @classmethod
+    def from_dict(cls, mapping):
+        """A plain mapping, with the connection defaults filled in for names it does not set."""
+        merged = dict(CONNECTION_DEFAULTS)
+        merged.update(mapping)
+        return cls(merged.get, merged.__contains__)
+
+    def get_option(self, name):
+        return self._getter(name)
+
+    def get_option_default(self, name, default=None):
+        value = self._getter(name)
+        return default if value is None else value
+
+    def has_option(self, name):
+        return self._contains(name)
+
+
+class ConnectionSettings(object):
+    """Validated, typed connection options; every bad value is reported with its option name."""
+
+    def __init__(self, options, environ):
+        self.signature_version = _choice(options, 'signature_version', SIGNATURE_VERSIONS)
+        self.lang = _choice(options, 'lang', LANGUAGES)
+        self.timeout = _positive_number(options, 'timeout')
+        self.connect_timeout = _positive_number(options, 'connect_timeout')
+        self.max_retries = _non_negative_int(options, 'max_retries')
+        self.validate_certs = _boolean(options, 'validate_certs')
+        self.ca_path = options.get_option('ca_path') or None
+        self.user_client_ip = options.get_option('user_client_ip') or None
+        self.region = options.get_option('region') or None
+        self.endpoint = resolve_endpoint(options.get_option('endpoint'), self.region, environ)
+        parts = urlsplit(self.endpoint)
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+        self.base_url = '%s://%s/' % (parts.scheme, parts.netloc)
+
+
+def _choice(options, name, allowed):
+    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+    if value not in allowed:
+        raise DomainConfigError(
+            'Invalid value %r for option %s: expected one of %s.' % (value, name, ', '.join(allowed)), option=name)
+    return value
+
+
+def _positive_number(options, name):
+    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not number > 0 or number == float('inf'):
+        raise DomainConfigError(
+            'Invalid value %r for option %s: expected a number of seconds greater than 0.' % (value, name), option=name)
+    return number
+
+
+def _non_negative_int(options, name):
+    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < 0 or isinstance(value, bool) or (isinstance(value, float) and value != number):
+        raise DomainConfigError(
+            'Invalid value %r for option %s: expected a whole number of 0 or more.' % (value, name), option=name)
+    return number
+
+
+def _boolean(options, name):
+    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ('1', 'true', 'yes', 'on', 'y', 't'):
+        return True
+    if text in ('0', 'false', 'no', 'off', 'n', 'f'):
+        return False
+    raise DomainConfigError('Invalid value %r for option %s: expected a boolean.' % (value, name), option=name)
+
+
+def resolve_endpoint(endpoint, region, environ):
+    """The base URL: option ``endpoint``, else env ALIBABA_CLOUD_DOMAIN_ENDPOINT, else by ``region``."""
+    if endpoint:
+        return validate_endpoint(endpoint, 'endpoint')
+    from_env = environ.get(ENDPOINT_ENV)
+    if from_env:
+        return validate_endpoint(from_env, 'endpoint (from environment variable %s)' % ENDPOINT_ENV)
+    host = INTL_HOST if region in INTL_REGIONS else DEFAULT_HOST
+    return 'https://%s' % host
+
+
+def validate_endpoint(value, source):
+    """``value`` must be ``http(s)://host[:port]`` with nothing after the host but an optional ``/``."""
+    allowed = 'expected a URL such as https://domain.aliyuncs.com or http://127.0.0.1:8765'
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is not None and (parts.username or parts.password):
+        # never echo the value: user info in a URL may be a password
+        raise DomainConfigError('Invalid value for option %s: user info is not allowed; %s.' % (source, allowed), option='endpoint')
+    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise DomainConfigError('Invalid value %r for option %s: %s.' % (value, source, allowed), option='endpoint')
+    if parts.path not in ('', '/') or parts.query or parts.fragment:
+        raise DomainConfigError(
+            'Invalid value %r for option %s: %s (no path, query or fragment).' % (value, source, allowed),
+            option='endpoint')
+    if port is not None and not 0 < port < 65536:
+        raise DomainConfigError('Invalid value %r for option %s: port out of range.' % (value, source), option='endpoint')
+    return '%s://%s' % (parts.scheme, parts.netloc)

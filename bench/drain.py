@@ -1,0 +1,79 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scenario 1, drain: N completed details waiting in PollTaskResult; collect them all and confirm them all.
+
+Baseline: the official SDK loop (bench/sdk_drain.py). Ours: the modules through ansible-playbook
+(playbooks/drain.yml) and the module_utils client directly (bench/client_drain.py). Each repetition runs
+every variant once, in a rotating order, against a freshly reset and re-seeded emulator.
+"""
+
+from __future__ import annotations
+
+from bench.common import (
+    BenchError, api_calls_between, awaiting_acknowledgement, credential_env, median, ratio, run_playbook, run_script,
+    seed_completed_results, start_emulator,
+)
+
+BASELINE = 'sdk'
+VARIANTS = ('sdk', 'playbook', 'client')
+LABELS = {'playbook': 'modules via ansible-playbook', 'client': 'module_utils client directly'}
+
+
+def _run_variant(variant, tree, env):
+    if variant == 'sdk':
+        wall, outcome = run_script('sdk_drain.py', [], env=env)
+        return wall, outcome
+    if variant == 'client':
+        return run_script('client_drain.py', [str(tree.root)], env=env)
+    run = run_playbook(tree, 'drain.yml', env=env).check('drain playbook')
+    return run.wall, {}
+
+
+def _acknowledged_total(stats):
+    return stats.get('details_acknowledged')
+
+
+def run(tree, repeats, results, log):
+    samples = {variant: {'wall': [], 'api_calls': [], 'per_action': []} for variant in VARIANTS}
+    emulator = start_emulator('--domains', '10')
+    try:
+        env = credential_env(emulator)
+        for repetition in range(repeats):
+            order = VARIANTS[repetition % len(VARIANTS):] + VARIANTS[:repetition % len(VARIANTS)]
+            for variant in order:
+                emulator.reset()
+                seed_completed_results(emulator, results)
+                before = emulator.stats()
+                wall, _outcome = _run_variant(variant, tree, env)
+                after = emulator.stats()
+                if awaiting_acknowledgement(after) != 0:
+                    raise BenchError('drain/%s left %r results unacknowledged' % (variant, awaiting_acknowledgement(after)))
+                confirmed = (_acknowledged_total(after) or 0) - (_acknowledged_total(before) or 0)
+                if confirmed != results:
+                    raise BenchError('drain/%s confirmed %r of %d results' % (variant, confirmed, results))
+                calls, per_action = api_calls_between(before, after)
+                samples[variant]['wall'].append(wall)
+                samples[variant]['api_calls'].append(calls)
+                samples[variant]['per_action'].append(per_action)
+                log('drain %-8s run %d: %.2f s, %d API calls %s' % (variant, repetition + 1, wall, calls, per_action))
+    finally:
+        emulator.stop()
+
+    baseline_wall = median(samples[BASELINE]['wall'])
+    baseline_calls = median(samples[BASELINE]['api_calls'])
+    rows = []
+    for variant in VARIANTS[1:]:
+        ours_wall = median(samples[variant]['wall'])
+        ours_calls = median(samples[variant]['api_calls'])
+        rows.append({
+            'scenario': 'drain %d: %s' % (results, LABELS[variant]),
+            'metric': 'wall time (s)',
+            'ours': ours_wall,
+            'baseline': baseline_wall,
+            'baseline_name': 'official SDK loop',
+            'ratio': ratio(ours_wall, baseline_wall),
+            'api_calls_ours': ours_calls,
+            'api_calls_baseline': baseline_calls,
+            'target': 'ratio <= 0.5 and API calls <= baseline',
+            'met': ours_wall <= 0.5 * baseline_wall and ours_calls <= baseline_calls,
+        })
+    return {'name': 'drain', 'results': results, 'repeats': repeats, 'samples': samples, 'rows': rows}

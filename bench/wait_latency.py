@@ -1,0 +1,122 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scenario 2, wait latency: how long after the last detail of a CHG_DNS task becomes final does the playbook move on?
+
+A task of 100 domains is submitted (not measured), then a playbook waits for it: ours with ``wait: true`` and
+default settings (playbooks/wait_module.yml), the baseline with the common ``until/retries/delay: 10`` idiom
+around a non-waiting poll (playbooks/wait_until.yml). The delay is the start of the task after the wait
+(recorded by the bench_timing callback) minus the time the emulator recorded for the last detail becoming
+final; the API calls are everything the playbook sent.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from urllib.parse import urlsplit
+
+from bench.common import (
+    ACCESS_KEY_ID, ACCESS_KEY_SECRET, BenchError, api_calls_between, credential_env, median, ratio, run_playbook,
+    start_emulator,
+)
+
+WAIT_TASK = 'Wait until every detail is final'
+NEXT_TASK = 'Moved on'
+VARIANTS = ('until', 'module')
+PLAYBOOKS = {'until': 'wait_until.yml', 'module': 'wait_module.yml'}
+NAMESERVERS = ['ns1.bench.example.net', 'ns2.bench.example.net']
+
+
+def _sdk_client(emulator):
+    # Imported here: only this scenario submits tasks, and the SDK import is slow.
+    from alibabacloud_domain20180129.client import Client  # pylint: disable=import-outside-toplevel
+    from alibabacloud_tea_openapi import models as open_api_models  # pylint: disable=import-outside-toplevel
+    endpoint = urlsplit(emulator.url)
+    return Client(open_api_models.Config(access_key_id=ACCESS_KEY_ID, access_key_secret=ACCESS_KEY_SECRET,
+                                         endpoint=endpoint.netloc, protocol=endpoint.scheme))
+
+
+def submit_chg_dns(client, domains):
+    from alibabacloud_domain20180129 import models  # pylint: disable=import-outside-toplevel
+    request = models.SaveBatchTaskForModifyingDomainDnsRequest(
+        domain_name=list(domains), aliyun_dns=False, domain_name_server=NAMESERVERS)
+    return client.save_batch_task_for_modifying_domain_dns(request).body.task_no
+
+
+def last_final_time(emulator, task_no, expected):
+    """Epoch seconds at which the last detail of task_no became final, as recorded by the emulator."""
+    finals = emulator.detail_final_times(task_no)
+    if len(finals) != expected or any(value is None for value in finals):
+        raise BenchError('task %s: %d of %d details have a final time' % (task_no, len([v for v in finals if v]), expected))
+    return max(finals)
+
+
+def _measure(variant, tree, emulator, client, domains, task_seconds):
+    emulator.reset()
+    task_no = submit_chg_dns(client, domains)
+    before = emulator.stats()
+    extra_vars = {'task_no': task_no}
+    if variant == 'until':
+        extra_vars.update({'expected_details': len(domains), 'retries': int(math.ceil(task_seconds / 10.0)) + 3})
+    run = run_playbook(tree, PLAYBOOKS[variant], extra_vars=extra_vars, env=credential_env(emulator))
+    run.check('wait/%s (task %s)' % (variant, task_no))
+    after = emulator.stats()
+    moved_on = run.task_event(NEXT_TASK, 'start')['time']
+    final = last_final_time(emulator, task_no, len(domains))
+    calls, per_action = api_calls_between(before, after)
+    return {'delay': moved_on - final, 'api_calls': calls, 'per_action': per_action, 'wall': run.wall}
+
+
+def run(tree, plan, domains_per_task, log):
+    """plan: list of (task_seconds, repetitions)."""
+    emulator = start_emulator('--domains', str(domains_per_task))
+    samples = {}
+    try:
+        client = _sdk_client(emulator)
+        domains = ['example-%05d.com' % number for number in range(1, domains_per_task + 1)]
+        for task_seconds, repetitions in plan:
+            emulator.configure(task_seconds=task_seconds)
+            per_time = samples.setdefault(str(task_seconds), {variant: [] for variant in VARIANTS})
+            for repetition in range(repetitions):
+                order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
+                for variant in order:
+                    started = time.time()
+                    outcome = _measure(variant, tree, emulator, client, domains, task_seconds)
+                    per_time[variant].append(outcome)
+                    log('wait %ss %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
+                        task_seconds, variant, repetition + 1, outcome['delay'], outcome['api_calls'],
+                        outcome['per_action'], time.time() - started))
+    finally:
+        emulator.stop()
+
+    rows = []
+    all_delays = {variant: [] for variant in VARIANTS}
+    for task_seconds, per_time in samples.items():
+        medians = {}
+        for variant in VARIANTS:
+            delays = [outcome['delay'] for outcome in per_time[variant]]
+            all_delays[variant].extend(delays)
+            medians[variant] = (median(delays), median([outcome['api_calls'] for outcome in per_time[variant]]))
+        rows.append(_row('wait latency, tasks of %ss' % task_seconds, medians))
+    overall = {variant: (median(all_delays[variant]), None) for variant in VARIANTS}
+    overall_calls = {variant: median([o['api_calls'] for per_time in samples.values() for o in per_time[variant]])
+                     for variant in VARIANTS}
+    rows.append(_row('wait latency, all task times', {v: (overall[v][0], overall_calls[v]) for v in VARIANTS}))
+    return {'name': 'wait_latency', 'domains_per_task': domains_per_task, 'plan': plan, 'samples': samples, 'rows': rows}
+
+
+def _row(scenario, medians):
+    ours_delay, ours_calls = medians['module']
+    baseline_delay, baseline_calls = medians['until']
+    return {
+        'scenario': scenario,
+        'metric': 'median delay after last detail final (s)',
+        'ours': ours_delay,
+        'baseline': baseline_delay,
+        'baseline_name': 'until/retries/delay: 10',
+        'ratio': ratio(ours_delay, baseline_delay),
+        'api_calls_ours': ours_calls,
+        'api_calls_baseline': baseline_calls,
+        'target': 'ratio <= 0.25 and API calls <= baseline',
+        'met': ours_delay is not None and baseline_delay is not None and ours_delay <= 0.25 * baseline_delay
+        and ours_calls <= baseline_calls,
+    }

@@ -12,14 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 import random
-import re
 import time
 import traceback
 import uuid
-import xml.etree.ElementTree as ElementTree
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
 from ansible_collections.aliyun.domain.plugins.module_utils._credentials import resolve_credentials_provider
@@ -31,6 +28,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainTransportError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import ConnectionSettings
+from ansible_collections.aliyun.domain.plugins.module_utils._response import describe_transport_error, first_value, parse_response
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import REJECTED_CODES, RetryPolicy, parse_retry_after
 
 try:
@@ -45,10 +43,6 @@ except ImportError:
 
 API_VERSION = '2018-01-29'
 USER_AGENT = 'aliyun.domain-ansible-collection/0.1.0'
-ERROR_FIELDS = ('RequestId', 'HostId', 'Code', 'Message', 'Recommend')
-SUCCESS_CODES = ('200', 'OK', 'Success', 'success')
-# Long enough to quote a proxy's page title; short enough to stay one readable line.
-MAX_SNIPPET = 120
 
 
 def flatten_params(params):
@@ -73,148 +67,6 @@ def _flatten_into(flat, name, value):
         flat[name] = 'true' if value else 'false'
     else:
         flat[name] = value
-
-
-def _first(mapping, *names):
-    for name in names:
-        value = mapping.get(name)
-        if value is not None and value != '':
-            return value
-    return None
-
-
-def _is_error_body(data):
-    """An error envelope sent with a success status: Code and Message and nothing that looks like data."""
-    code = _first(data, 'Code', 'code')
-    if code is None or str(code) in SUCCESS_CODES or data.get('Success') is True:
-        return False
-    return _first(data, 'Message', 'message') is not None and all(
-        key in ERROR_FIELDS or key.lower() in ('code', 'message', 'requestid', 'hostid', 'recommend', 'success',
-                                               'accessdenieddetail')
-        for key in data)
-
-
-def _one_line(text, limit=MAX_SNIPPET):
-    text = re.sub(r'\s+', ' ', text or '').strip()
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
-def parse_response(action, status, headers, body):
-    """The JSON object of a successful answer; any error as DomainApiError / DomainResponseError."""
-    header_request_id = headers.get('x-acs-request-id')
-    content_type = (headers.get('Content-Type') or '').lower()
-    stripped = body.lstrip()
-    head = stripped[:1]
-    if not stripped:
-        raise DomainResponseError(action, message='HTTP %d with an empty body' % status, request_id=header_request_id,
-                                  http_status=status)
-    if head in (b'{', b'['):
-        try:
-            data = json.loads(body.decode('utf-8'))
-        except (ValueError, UnicodeDecodeError):
-            raise DomainResponseError(
-                action, message='HTTP %d with a truncated or malformed JSON body (%d bytes)' % (status, len(body)),
-                request_id=header_request_id, http_status=status)
-        if not isinstance(data, dict):
-            raise DomainResponseError(action, message='HTTP %d with JSON that is not an object' % status,
-                                      request_id=header_request_id, http_status=status)
-        if status >= 400:
-            raise _api_error(action, status, data, header_request_id)
-        if _is_error_body(data):
-            raise _api_error(action, status, data, header_request_id, error_class=DomainResponseError,
-                             note='HTTP %d with an error body' % status)
-        return data
-    if head == b'<':
-        lowered = stripped[:512].lower()
-        if b'<html' in lowered or b'<!doctype html' in lowered:
-            raise DomainResponseError(action, message=_html_message(status, body), request_id=header_request_id,
-                                      http_status=status)
-        return _raise_xml(action, status, body, header_request_id)
-    raise DomainResponseError(
-        action, message='HTTP %d with a body that is not JSON (Content-Type %s, %d bytes)' % (
-            status, content_type or 'unset', len(body)),
-        request_id=header_request_id, http_status=status)
-
-
-def _api_error(action, status, data, header_request_id, error_class=DomainApiError, note=None):
-    message = _first(data, 'Message', 'message') or ''
-    if note:
-        message = '%s [%s]' % (message, note) if message else note
-    return error_class(
-        action,
-        code=str(_first(data, 'Code', 'code') or 'HTTP%d' % status),
-        message=message,
-        request_id=_first(data, 'RequestId', 'requestId') or header_request_id,
-        http_status=status,
-        recommend=_first(data, 'Recommend', 'recommend'),
-        host_id=_first(data, 'HostId', 'hostId'),
-    )
-
-
-def _html_message(status, body):
-    match = re.search(br'<title[^>]*>(.*?)</title>', body[:4096], re.IGNORECASE | re.DOTALL)
-    title = ''
-    if match:
-        title = _one_line(match.group(1).decode('utf-8', 'replace'))
-    described = ' ("%s")' % title if title else ''
-    return ('HTTP %d with an HTML page%s instead of JSON; a proxy or gateway answered, not the Domain API'
-            % (status, described))
-
-
-def _raise_xml(action, status, body, header_request_id):
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise DomainResponseError(
-            action, message='HTTP %d with a truncated or malformed XML body (%d bytes)' % (status, len(body)),
-            request_id=header_request_id, http_status=status)
-    fields = dict((child.tag, (child.text or '').strip()) for child in root)
-    if root.tag == 'Error' or 'Code' in fields:
-        note = None if status >= 400 else 'HTTP %d with an error body' % status
-        error_class = DomainApiError if status >= 400 else DomainResponseError
-        raise _api_error(action, status, fields, header_request_id, error_class=error_class, note=note)
-    raise DomainResponseError(action, message='HTTP %d with an XML body instead of JSON' % status,
-                              request_id=header_request_id, http_status=status)
-
-
-_REASON_NOISE = re.compile(r'<[^>]*object at 0x[0-9a-fA-F]+>: |\w+\(host=[^)]*\): |url: \S+ ?')
-
-
-def _innermost_reason(exc):
-    reason = exc
-    seen = 0
-    while seen < 8:
-        seen += 1
-        inner = None
-        if getattr(reason, 'reason', None) is not None and reason.reason is not reason:
-            inner = reason.reason
-        elif getattr(reason, 'args', None) and isinstance(reason.args[0], BaseException):
-            inner = reason.args[0]
-        if inner is None:
-            break
-        reason = inner
-    return reason
-
-
-def describe_transport_error(exc, settings):
-    """(reason text, sent) for a requests exception; the text never contains the signed URL."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return 'connection timed out after %gs' % settings.connect_timeout, False
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return 'no response within %gs' % settings.timeout, True
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return 'the connection broke while reading the response', True
-    reason = _innermost_reason(exc)
-    text = _one_line(_REASON_NOISE.sub('', str(reason)), 200) or type(reason).__name__
-    text = text.replace('?', '')  # a query string never survives into a message
-    if isinstance(exc, requests.exceptions.SSLError):
-        return 'TLS error: %s' % text, False
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return 'proxy error: %s' % text, False
-    name = type(reason).__name__
-    not_sent = ('NewConnectionError', 'NameResolutionError', 'ConnectTimeoutError', 'ConnectionRefusedError',
-                'gaierror', 'LocationParseError', 'InvalidURL', 'MissingSchema', 'InvalidSchema')
-    return text, name not in not_sent
 
 
 class DomainClient(object):
@@ -276,7 +128,8 @@ class DomainClient(object):
     @property
     def credentials_provider(self):
         if self._credentials_provider is None:
-            self._credentials_provider = resolve_credentials_provider(self.options, self.environ)
+            self._credentials_provider = resolve_credentials_provider(
+                self.options, self.environ, wall_clock=self.wall_clock, log=self.log)
             self._log('credentials from %s' % self._credentials_provider.source)
         return self._credentials_provider
 
@@ -334,7 +187,7 @@ class DomainClient(object):
                 verify=self._verify, proxies=self._proxies, allow_redirects=False)
             body = response.content
         except requests.exceptions.RequestException as exc:
-            reason, sent = describe_transport_error(exc, self.settings)
+            reason, sent = describe_transport_error(exc, self.settings.connect_timeout, self.settings.timeout)
             raise DomainTransportError(action, self.settings.base_url.rstrip('/'), reason, sent=sent)
         try:
             data = parse_response(action, response.status_code, response.headers, body)
@@ -343,7 +196,7 @@ class DomainClient(object):
             if error.request_id:
                 self.request_ids.append(error.request_id)
             raise
-        request_id = _first(data, 'RequestId', 'requestId')
+        request_id = first_value(data, 'RequestId', 'requestId')
         if request_id:
             self.request_ids.append(request_id)
         return data

@@ -25,6 +25,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
+    ResultCollector,
+    convert_task_detail,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import wait_for_tasks
 
 SUBMIT_ACTION = 'SaveBatchTaskForModifyingDomainDns'
 ALIYUN_DNS_SUFFIXES = ('.alidns.com', '.hichina.com')
@@ -334,8 +339,9 @@ class SubmissionLog(object):
     migration, e.g. the dns_migration role) closes a run: records before it are history.
     """
 
-    def __init__(self, path=None):
+    def __init__(self, path=None, read_only=False):
         self.path = path
+        self.read_only = read_only
         self.intents = {}
         self.order = []
         self.outcomes = {}
@@ -373,7 +379,7 @@ class SubmissionLog(object):
 
     def append(self, record):
         self._apply(record)
-        if not self.path:
+        if not self.path or self.read_only:
             return
         directory = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(directory):
@@ -406,12 +412,12 @@ class NameserverChange(object):
     """
 
     def __init__(self, client, domains, target, batch_size=100, state_file=None, log=None,
-                 clock_ms=None, sleep=time.sleep):
+                 clock_ms=None, sleep=time.sleep, check_mode=False):
         self.client = client
         self.domains = list(domains)
         self.target = target
         self.batch_size = batch_size
-        self.state = SubmissionLog(state_file)
+        self.state = SubmissionLog(state_file, read_only=check_mode)
         self.log = log or (lambda message: None)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.sleep = sleep
@@ -423,6 +429,7 @@ class NameserverChange(object):
         self.missing = []
         self.task_nos = []
         self.submitted = {}
+        self.submitting = False
         self.recent_tasks = None
 
     # planning ------------------------------------------------------------------------------
@@ -485,6 +492,7 @@ class NameserverChange(object):
 
     def submit(self):
         """Send one CHG_DNS task per batch of ``to_submit``; raises SubmissionError on the first problem."""
+        self.submitting = True
         known = set(task.get('TaskNo') for task in self.recent_tasks or [] if task.get('TaskNo'))
         for batch in chunks(self.to_submit, self.batch_size):
             known.update(self.state.task_nos())
@@ -527,14 +535,31 @@ class NameserverChange(object):
         return None
 
     def result(self):
+        if self.submitting:
+            sent = set(domain for batch in self.submitted.values() for domain in batch)
+            changed = [domain for domain in self.to_submit if domain in sent]
+        else:
+            changed = list(self.to_submit)
         return {
             'task_nos': list(self.task_nos),
-            'domains_changed': list(self.to_submit),
+            'domains_changed': changed,
             'domains_unchanged': list(self.unchanged),
             'domains_adopted': dict(self.adopted),
             'domains_pending_elsewhere': dict(self.blocked),
             'nameservers': self.target.display(),
         }
+
+
+def wait_for_results(client, task_nos, timeout, log=None):
+    """Wait until every detail of ``task_nos`` is final; their results (snake_case) and a summary.
+
+    Results are read from QueryTaskDetailList, which still lists details acknowledged earlier.
+    """
+    wait_for_tasks(client, task_nos, timeout=timeout, log=log)
+    collector = ResultCollector()
+    for task_no in task_nos:
+        collector.add([convert_task_detail(detail) for detail in task_details(client, task_no)])
+    return {'task_results': collector.results, 'summary': collector.summary}
 
 
 class SubmissionError(DomainError):

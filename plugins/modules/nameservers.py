@@ -1,0 +1,302 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: nameservers
+short_description: Set the nameservers of domains registered with Alibaba Cloud
+version_added: 0.1.0
+description:
+  - Makes a list of domains use the given nameservers (or Alibaba Cloud DNS) by submitting
+    C(CHG_DNS) tasks with C(SaveBatchTaskForModifyingDomainDns), in batches.
+  - Idempotent. The module reads the nameservers each domain has now (C(QueryDomainByDomainName)
+    for a few domains, the paged C(QueryDomainList) for many) and submits only the domains that
+    differ. Order, case and a trailing dot do not matter.
+  - A submission is never sent twice. Each one is recorded before it is sent (in O(state_file) when
+    given). When the answer to a submission is lost (a timeout after the request left), the module
+    looks for the task in C(QueryTaskList) before deciding anything, and never re-sends blindly.
+  - Domains that already have a C(CHG_DNS) task in progress which this module did not submit are
+    not submitted again; the module fails naming them and their task numbers.
+  - The registrar carries out a task asynchronously. Use O(wait=true) to wait here, or pass the
+    returned RV(task_nos) to M(aliyun.domain.domain_task_result) and acknowledge the results with
+    M(aliyun.domain.ack). The R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role)
+    does all of this for many domains.
+author:
+  - aliyun.domain contributors
+options:
+  domains:
+    description:
+      - Domain names to change. Internationalised names are converted to punycode.
+      - Every name is validated before any call; invalid names are all reported at once.
+      - Every domain must be registered in the account.
+    type: list
+    elements: str
+    required: true
+  nameservers:
+    description:
+      - The nameserver hostnames the domains should use, for example C(ns1.example.net).
+      - Between 1 and 13 hostnames. Mutually exclusive with O(aliyun_dns=true).
+    type: list
+    elements: str
+  aliyun_dns:
+    description:
+      - Use Alibaba Cloud DNS instead of O(nameservers). A domain counts as already using it when
+        every nameserver it has ends in C(.alidns.com) or C(.hichina.com).
+    type: bool
+    default: false
+  batch_size:
+    description:
+      - Domains per C(SaveBatchTaskForModifyingDomainDns) call, that is per task.
+    type: int
+    default: 100
+  state_file:
+    description:
+      - JSON Lines file where every submission is recorded before it is sent and its task number
+        after. A later run with the same file reports those tasks again (in RV(task_nos) and
+        RV(domains_adopted)) instead of submitting their domains a second time, and settles a
+        submission whose answer was lost.
+      - A line C({"event": "completed"}) closes a migration; records before it are ignored.
+      - Not written in check mode.
+    type: path
+  wait:
+    description:
+      - Wait until every submitted task has finished for every domain, then return the results in
+        RV(task_results) and fail if any domain failed.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true) before failing with the progress made.
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - aliyun.domain.connection
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the current nameservers and predicts RV(changed) and RV(domains_changed); submits nothing.
+  diff_mode:
+    support: full
+    details: Shows the nameservers before and after, per domain that changes.
+  platform:
+    platforms: all
+notes:
+  - Domains already on the requested nameservers count as unchanged even when a task recorded in
+    O(state_file) covers them; their task numbers are still returned so that results can be read.
+seealso:
+  - module: aliyun.domain.domain_task_result
+  - module: aliyun.domain.ack
+'''
+
+EXAMPLES = r'''
+- name: Move two domains to our own nameservers
+  aliyun.domain.nameservers:
+    domains:
+      - example.com
+      - example.net
+    nameservers:
+      - ns1.example.org
+      - ns2.example.org
+  register: dns_change
+
+- name: Wait for the registrar and fail if a domain failed
+  aliyun.domain.domain_task_result:
+    task_no: "{{ dns_change.task_nos }}"
+    wait: true
+  when: dns_change.task_nos | length > 0
+
+- name: Switch one domain to Alibaba Cloud DNS and wait here
+  aliyun.domain.nameservers:
+    domains: [example.org]
+    aliyun_dns: true
+    wait: true
+    wait_timeout: 600
+
+- name: Many domains, recorded so that an interrupted run can be resumed without resubmitting
+  aliyun.domain.nameservers:
+    domains: "{{ lookup('ansible.builtin.file', 'domains.txt').splitlines() }}"
+    nameservers: [ns1.example.org, ns2.example.org]
+    batch_size: 100
+    state_file: /var/lib/dns-migration/submissions.jsonl
+'''
+
+RETURN = r'''
+task_nos:
+  description:
+    - Task numbers of this change, in submission order. Includes tasks recorded in O(state_file)
+      (adopted) and a task whose lost answer was found again. Empty when nothing needed a change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["b95bc334-f7d8-4f39-8a62-4c4302a243d8"]
+domains_changed:
+  description: Domains submitted by this run (in check mode, those that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: ["example.com"]
+domains_unchanged:
+  description: Domains that already use the requested nameservers.
+  returned: always
+  type: list
+  elements: str
+  sample: ["example.net"]
+domains_adopted:
+  description: Domains covered by a task recorded in O(state_file), mapped to that task number; not submitted again.
+  returned: always
+  type: dict
+  sample: {"example.org": "b95bc334-f7d8-4f39-8a62-4c4302a243d8"}
+domains_pending_elsewhere:
+  description:
+    - Domains with a C(CHG_DNS) task in progress that this module did not submit, mapped to that
+      task number. When not empty the module fails and submits nothing.
+  returned: always
+  type: dict
+  sample: {}
+nameservers:
+  description: The requested nameservers, normalised; C(["Alibaba Cloud DNS"]) with O(aliyun_dns=true).
+  returned: always
+  type: list
+  elements: str
+  sample: ["ns1.example.org", "ns2.example.org"]
+task_results:
+  description:
+    - With O(wait=true), the final result of every domain of RV(task_nos), with the fields of
+      M(aliyun.domain.domain_task_result)'s C(task_results).
+  returned: when O(wait=true) and something was submitted or adopted
+  type: list
+  elements: dict
+  sample:
+    - task_no: b95bc334-f7d8-4f39-8a62-4c4302a243d8
+      task_detail_no: 15fee9d10d514bada66bd08c5723c583
+      domain_name: example.com
+      task_status: EXECUTE_SUCCESS
+      task_status_code: 2
+      try_count: 0
+      error_msg: The operation is successful.
+summary:
+  description: With O(wait=true), counts of RV(task_results).
+  returned: when O(wait=true) and something was submitted or adopted
+  type: dict
+  sample: {"total": 1, "succeeded": 1, "failed": 0, "pending": 0}
+api_calls:
+  description: HTTP requests made, retries included.
+  returned: always
+  type: int
+  sample: 3
+request_ids:
+  description: RequestIds of the API answers, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["E879DC07-38EE-4408-9F33-73B30CD965CD"]
+error:
+  description: The API error that made the module fail.
+  returned: on API failure
+  type: dict
+  sample: {"code": "Throttling.User", "message": "Request was denied due to user flow control.", "request_id": "E879DC07"}
+'''
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+    NameserverChange,
+    Target,
+    validate_domains,
+    validate_nameservers,
+    wait_for_results,
+)
+
+
+def build_target(module):
+    if module.params['aliyun_dns']:
+        if module.params['nameservers']:
+            raise DomainConfigError('Options nameservers and aliyun_dns=true are mutually exclusive: give one of them.',
+                                    option='nameservers')
+        return Target(aliyun_dns=True)
+    if not module.params['nameservers']:
+        raise DomainConfigError('One of nameservers (a list of hostnames) or aliyun_dns=true is required.',
+                                option='nameservers')
+    return Target(validate_nameservers(module.params['nameservers']))
+
+
+def main():
+    module = AliyunDomainModule(
+        argument_spec=dict(
+            domains=dict(type='list', elements='str', required=True),
+            nameservers=dict(type='list', elements='str'),
+            aliyun_dns=dict(type='bool', default=False),
+            batch_size=dict(type='int', default=100),
+            state_file=dict(type='path'),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=900),
+        ),
+        supports_check_mode=True,
+    )
+    result = {'changed': False, 'task_nos': [], 'domains_changed': [], 'domains_unchanged': [], 'domains_adopted': {},
+              'domains_pending_elsewhere': {}, 'nameservers': []}
+    try:
+        domains = validate_domains(module.params['domains'])
+        target = build_target(module)
+        if module.params['batch_size'] < 1:
+            raise DomainConfigError('Option batch_size must be at least 1; got %d.' % module.params['batch_size'],
+                                    option='batch_size')
+        if module.params['wait_timeout'] < 0:
+            raise DomainConfigError('Option wait_timeout must be 0 or more seconds; got %d.' % module.params['wait_timeout'],
+                                    option='wait_timeout')
+    except DomainConfigError as error:
+        module.fail_from_error(error, **result)
+
+    client = module.client
+    change = NameserverChange(client, domains, target, batch_size=module.params['batch_size'],
+                              state_file=module.params['state_file'], log=module.log, check_mode=module.check_mode)
+
+    def calls():
+        return {'api_calls': client.api_calls, 'request_ids': list(client.request_ids)}
+
+    try:
+        change.plan()
+        result.update(change.result())
+        if change.blocked:
+            module.fail_from_error(DomainConfigError(
+                'These domains already have a CHG_DNS task in progress that this module did not submit: %s. '
+                'Nothing was submitted. Wait for those tasks (aliyun.domain.domain_task_result with wait: true) '
+                'and run again.' % ', '.join('%s (task %s)' % item for item in sorted(change.blocked.items())),
+                option='domains'), **dict(result, **calls()))
+        result['changed'] = change.changed
+        if module._diff:
+            result['diff'] = change.diff()
+        if module.check_mode or not change.changed and not (module.params['wait'] and change.task_nos):
+            result.update(calls())
+            module.exit_json(**result)
+        if change.changed:
+            change.submit()
+        result.update(change.result())
+        if module.params['wait'] and change.task_nos:
+            waited = wait_for_results(client, change.task_nos, module.params['wait_timeout'], log=module.log)
+            result.update(waited)
+            failed = [item for item in waited['task_results'] if item.get('task_status_code') == 3]
+            if failed:
+                result.update(calls())
+                module.fail_json(
+                    msg='The nameserver change failed for %d of %d domains: %s' % (
+                        len(failed), len(waited['task_results']),
+                        '; '.join('%s: %s' % (item.get('domain_name'), item.get('error_msg')) for item in failed)),
+                    **result)
+    except DomainError as error:
+        result.update(change.result())
+        result['changed'] = bool(change.submitted)
+        module.fail_from_error(error, **dict(result, **calls()))
+    result.update(calls())
+    module.close_client()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Domain API actions: parameter checks as the service does them, answers shaped like its documentation."""
+
+import json
+import math
+import re
+import time
+
+from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
+from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
+
+MAX_PAGE_SIZE = 1000
+MAX_NAMESERVERS = 13
+HOSTNAME = re.compile(r'^(?=.{1,253}$)([a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]{0,61}[a-z0-9\u0080-\uffff])?\.)+'
+                      r'[a-z\u0080-\uffff][a-z0-9\u0080-\uffff-]{0,62}$')
+BEIJING_OFFSET = 8 * 3600  # the console and the API show local time of the service (UTC+8)
+
+
+class Request:
+    """What an action needs besides its parameters."""
+
+    __slots__ = ('params', 'now', 'lang', 'client_ip', 'behaviour')
+
+    def __init__(self, params, now, lang, client_ip, behaviour):
+        self.params = params
+        self.now = now
+        self.lang = lang
+        self.client_ip = client_ip
+        self.behaviour = behaviour
+
+
+def service_time(epoch):
+    return time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(epoch + BEIJING_OFFSET))
+
+
+def task_list_time(epoch):
+    """QueryTaskList's documented CreateTime style, e.g. ``Dec 26,2017 11:00:54``."""
+    return time.strftime('%b %d,%Y %H:%M:%S', time.gmtime(epoch + BEIJING_OFFSET))
+
+
+# -- parameters -------------------------------------------------------------------------------------
+
+
+def integer(params, name, required=False, minimum=None, maximum=None):
+    raw = params.get(name)
+    if raw is None or raw == '':
+        if required:
+            raise missing(name)
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if maximum is not None:
+            allowed = 'an integer from %d to %d' % (minimum, maximum)
+        else:
+            allowed = 'an integer of at least %d' % minimum if minimum is not None else 'an integer'
+        raise invalid(name, raw, allowed)
+    return value
+
+
+def paging(params, name_size='PageSize'):
+    page_num = integer(params, 'PageNum', required=True, minimum=1)
+    page_size = integer(params, name_size, required=True, minimum=1, maximum=MAX_PAGE_SIZE)
+    return page_num, page_size
+
+
+def choice(params, name, allowed):
+    value = integer(params, name)
+    if value is not None and value not in allowed:
+        raise invalid(name, params[name], 'one of %s' % ', '.join(str(a) for a in allowed))
+    return value
+
+
+def text(params, name, required=False):
+    value = params.get(name)
+    if value in (None, ''):
+        if required:
+            raise missing(name)
+        return None
+    return value
+
+
+def repeat_list(params, name, required=False):
+    """``Name.1``, ``Name.2``, … in numeric order (the RPC repeat-list encoding)."""
+    prefix = name + '.'
+    numbered = []
+    for key, value in params.items():
+        if key.startswith(prefix) and key[len(prefix):].isdigit() and value != '':
+            numbered.append((int(key[len(prefix):]), value))
+    if not numbered and required:
+        raise missing(name)
+    return [value for _index, value in sorted(numbered)]
+
+
+def boolean(params, name, required=False):
+    raw = params.get(name)
+    if raw in (None, ''):
+        if required:
+            raise missing(name)
+        return None
+    lowered = raw.lower()
+    if lowered not in ('true', 'false'):
+        raise invalid(name, raw, 'true or false')
+    return lowered == 'true'
+
+
+def hostnames(name, values):
+    normalised = []
+    for value in values:
+        host = value.strip().lower().rstrip('.')
+        if not HOSTNAME.match(host):
+            raise invalid(name, value, 'a host name such as ns1.example.com')
+        normalised.append(host)
+    return normalised
+
+
+def envelope(total, page_num, page_size, key, items):
+    pages = int(math.ceil(total / float(page_size))) if total else 0
+    return {
+        'TotalItemNum': total,
+        'CurrentPageNum': page_num,
+        'TotalPageNum': pages,
+        'PageSize': page_size,
+        'PrePage': page_num > 1,
+        'NextPage': page_num < pages,
+        'Data': {key: items},
+    }
+
+
+# -- views ------------------------------------------------------------------------------------------
+
+
+def type_description(task_type, lang):
+    english, chinese = TASK_TYPE_DESCRIPTION.get(task_type, (task_type, task_type))
+    return chinese if lang == 'zh' else english
+
+
+def detail_item(row, now, lang, fail_reason=False):
+    status, tries, updated = detail_state(row, now)
+    final = status in (2, 3)
+    message = DETAIL_MESSAGES[row[11]][1 if lang == 'zh' else 0] if final else ''
+    item = {
+        'TaskNo': row[2],
+        'TaskDetailNo': row[1],
+        'TaskType': row[3],
+        'TaskTypeDescription': type_description(row[3], lang),
+        'DomainName': row[4],
+        'InstanceId': row[5],
+        'TaskStatus': DETAIL_STATUS[status],
+        'TaskStatusCode': status,
+        'TaskResult': '',
+        'ErrorMsg': message,
+        'TryCount': tries,
+        'CreateTime': service_time(row[6]),
+        'UpdateTime': service_time(updated),
+    }
+    if fail_reason:
+        item['FailReason'] = message if status == 3 else ''
+    return item
+
+
+def task_item(row, now, lang, history=False):
+    status = task_state(row, now)
+    created = row[3] / 1000.0
+    item = {
+        'TaskNo': row[1],
+        'TaskNum': row[6],
+        'TaskType': row[2],
+        'TaskTypeDescription': type_description(row[2], lang),
+        'TaskStatus': TASK_STATUS[status],
+        'TaskStatusCode': status,
+        'Clientip': row[7],
+    }
+    if history:
+        item['CreateTime'] = service_time(created)
+        item['CreateTimeLong'] = row[3]
+    else:
+        item.update({
+            'TaskCancelStatus': 'INIT',
+            'TaskCancelStatusCode': 0,
+            'TaskResult': '',
+            'CreateTime': task_list_time(created),
+        })
+    return item
+
+
+def domain_item(row, now, list_style):
+    name, instance_id, dns, registered, expires = row
+    nameservers = json.loads(dns)
+    item = {
+        'DomainName': name,
+        'InstanceId': instance_id,
+        'DomainStatus': '3',
+        'DomainType': 'gTLD',
+        'ExpirationDate': service_time(expires),
+        'ExpirationDateLong': int(expires * 1000),
+        'ExpirationDateStatus': '1' if expires > now else '2',
+        'ExpirationCurrDateDiff': int((expires - now) // 86400),
+        'RegistrationDate': service_time(registered),
+        'RegistrationDateLong': int(registered * 1000),
+        'DomainGroupId': '',
+        'DomainGroupName': '',
+        'Premium': False,
+        'RegistrantType': '1',
+        'Remark': '',
+        'ResourceGroupId': 'rg-emulator',
+        'Tag': {'Tag': []},
+    }
+    if list_style:
+        item.update({'DomainAuditStatus': 'SUCCEED', 'ProductId': '2', 'Registrar': 'HiChina', 'AutoRenewEnabled': False,
+                     'ChgholderStatus': '', 'Ccompany': '', 'DnsList': {'DnsList': nameservers}})
+    else:
+        item.update({'DnsList': {'Dns': nameservers}, 'RealNameStatus': 'SUCCEED', 'DomainNameVerificationStatus': 'SUCCEED',
+                     'RegistrantName': 'Emulator Test', 'RegistrantOrganization': '', 'RegistrantUpdatingStatus': 'NORMAL',
+                     'TransferOutStatus': '0', 'TransferProhibitionLock': 'CLOSE', 'UpdateProhibitionLock': 'CLOSE',
+                     'DomainNameProxyService': False, 'Email': 'hostmaster@' + name, 'EmailVerificationStatus': 1,
+                     'EmailVerificationClientHold': False, 'UserId': '1234567890123456'})
+    return item
+
+
+# -- actions ----------------------------------------------------------------------------------------
+
+
+def save_batch_task_for_modifying_domain_dns(store, request):
+    params = request.params
+    domains = hostnames('DomainName', repeat_list(params, 'DomainName', required=True))
+    aliyun_dns = boolean(params, 'AliyunDns', required=True)
+    if aliyun_dns:
+        nameservers = list(ALIYUN_NAMESERVERS)
+    else:
+        nameservers = hostnames('DomainNameServer', repeat_list(params, 'DomainNameServer', required=True))
+        if len(nameservers) > MAX_NAMESERVERS:
+            raise invalid('DomainNameServer', '%d names' % len(nameservers), 'at most %d name servers' % MAX_NAMESERVERS)
+    task_no = store.submit(domains, nameservers, request.behaviour, request.client_ip, request.now)
+    return {'TaskNo': task_no}
+
+
+def poll_task_result(store, request):
+    params = request.params
+    page_num, page_size = paging(params)
+    outcome = choice(params, 'TaskResultStatus', (2, 3))
+    total, rows = store.poll(request.now, page_num, page_size, outcome=outcome, task_no=text(params, 'TaskNo'),
+                             domain=(text(params, 'DomainName') or '').lower() or None,
+                             instance_id=text(params, 'InstanceId'))
+    return envelope(total, page_num, page_size, 'TaskDetail', [detail_item(row, request.now, request.lang) for row in rows])
+
+
+def acknowledge_task_result(store, request):
+    detail_nos = repeat_list(request.params, 'TaskDetailNo', required=True)
+    return {'Result': store.acknowledge(detail_nos, request.now)}
+
+
+def query_task_list(store, request):
+    params = request.params
+    page_num, page_size = paging(params)
+    begin = integer(params, 'BeginCreateTime', minimum=0)
+    end = integer(params, 'EndCreateTime', minimum=0)
+    total, rows = store.tasks_page(page_num, page_size, begin, end)
+    return envelope(total, page_num, page_size, 'TaskInfo', [task_item(row, request.now, request.lang) for row in rows])
+
+
+def query_task_detail_list(store, request):
+    params = request.params
+    task_no = text(params, 'TaskNo', required=True)
+    page_num, page_size = paging(params)
+    status = choice(params, 'TaskStatus', (0, 1, 2, 3))
+    domain = (text(params, 'DomainName') or '').lower() or None
+    instance_id = text(params, 'InstanceId')
+    items = []
+    for row in store.task_details(task_no):
+        if (domain and row[4] != domain) or (instance_id and row[5] != instance_id):
+            continue
+        item = detail_item(row, request.now, request.lang, fail_reason=True)
+        if status is None or item['TaskStatusCode'] == status:
+            items.append(item)
+    start = (page_num - 1) * page_size
+    return envelope(len(items), page_num, page_size, 'TaskDetail', items[start:start + page_size])
+
+
+def query_task_info_history(store, request):
+    params = request.params
+    page_size = integer(params, 'PageSize', required=True, minimum=1, maximum=MAX_PAGE_SIZE)
+    previous, rows, following = store.task_history(
+        page_size, integer(params, 'BeginCreateTime', minimum=0), integer(params, 'EndCreateTime', minimum=0),
+        integer(params, 'CreateTimeCursor', minimum=0), text(params, 'TaskNoCursor'))
+    answer = {'PageSize': page_size, 'Objects': [task_item(row, request.now, request.lang, history=True) for row in rows]}
+    for key, row in (('CurrentPageCursor', rows[0] if rows else None), ('NextPageCursor', following),
+                     ('PrePageCursor', previous)):
+        if row is not None:
+            answer[key] = task_item(row, request.now, request.lang, history=True)
+    return answer
+
+
+def query_domain_by_domain_name(store, request):
+    name = text(request.params, 'DomainName', required=True).strip().lower().rstrip('.')
+    row = store.domain(name, request.now)
+    if row is None:
+        raise ApiError('DomainNotExist', value=name)
+    return domain_item(row, request.now, list_style=False)
+
+
+def query_domain_list(store, request):
+    params = request.params
+    page_num, page_size = paging(params)
+    order_key = text(params, 'OrderKeyType')
+    if order_key not in (None, 'RegistrationDate', 'ExpirationDate'):
+        raise invalid('OrderKeyType', order_key, 'RegistrationDate or ExpirationDate')
+    order_by = (text(params, 'OrderByType') or 'DESC' if order_key else 'ASC').upper()
+    if order_by not in ('ASC', 'DESC'):
+        raise invalid('OrderByType', params.get('OrderByType'), 'ASC or DESC')
+    search = (text(params, 'DomainName') or '').lower() or None
+    total, rows = store.domains_page(request.now, page_num, page_size, search, order_key, order_by == 'DESC')
+    return envelope(total, page_num, page_size, 'Domain', [domain_item(row, request.now, list_style=True) for row in rows])
+
+
+ACTIONS = {
+    'SaveBatchTaskForModifyingDomainDns': save_batch_task_for_modifying_domain_dns,
+    'PollTaskResult': poll_task_result,
+    'AcknowledgeTaskResult': acknowledge_task_result,
+    'QueryTaskList': query_task_list,
+    'QueryTaskDetailList': query_task_detail_list,
+    'QueryTaskInfoHistory': query_task_info_history,
+    'QueryDomainByDomainName': query_domain_by_domain_name,
+    'QueryDomainList': query_domain_list,
+}

@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Command line and run-time settings of the emulator, validated in one place."""
+
+import argparse
+import collections
+import dataclasses
+import re
+
+DEFAULT_HOST = '127.0.0.1'
+DEFAULT_PORT = 8765
+DEFAULT_ACCESS_KEY = 'testid:testsecret'
+DEFAULT_DOMAINS = 100
+DEFAULT_TASK_SECONDS = '2'
+DEFAULT_MAX_TRIES = 3
+DEFAULT_RETRY_AFTER_MS = 100
+
+AccessKey = collections.namedtuple('AccessKey', 'key_id secret token')
+
+
+class SettingError(ValueError):
+    """A setting has a value the emulator cannot use; the message names option, value and what is allowed."""
+
+
+def parse_access_key(text):
+    parts = str(text).split(':')
+    if len(parts) not in (2, 3) or not all(parts):
+        raise SettingError('access key %r: expected ID:SECRET or ID:SECRET:STS_TOKEN' % (parts[0] + ':…',))
+    return AccessKey(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+
+def parse_task_seconds(value):
+    """``2``, ``0.5``, ``"1-3"`` or ``[1, 3]`` -> (minimum, maximum) seconds."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        low, high = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        low = high = value
+    elif isinstance(value, str):
+        low_text, sep, high_text = value.strip().partition('-')
+        try:
+            low = float(low_text)
+            high = float(high_text) if sep else low
+        except ValueError:
+            raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+    else:
+        raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+    try:
+        low, high = float(low), float(high)
+    except (TypeError, ValueError):
+        raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+    if low < 0 or high < low:
+        raise SettingError('task_seconds %r: expected S or MIN-MAX with 0 <= MIN <= MAX' % (value,))
+    return (low, high)
+
+
+def parse_rate(name, value):
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = -1.0
+    if isinstance(value, bool) or not 0.0 <= rate <= 1.0:
+        raise SettingError('%s %r: expected a probability between 0 and 1' % (name, value))
+    return rate
+
+
+def parse_non_negative(name, value, kind=float):
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = -1
+    if isinstance(value, bool) or number < 0 or (kind is int and float(value) != number):
+        raise SettingError('%s %r: expected a %s >= 0' % (name, value, 'whole number' if kind is int else 'number'))
+    return number
+
+
+def parse_regex(name, value):
+    if value in (None, ''):
+        return None
+    try:
+        return re.compile(str(value), re.IGNORECASE)
+    except re.error as exc:
+        raise SettingError('%s %r: not a regular expression (%s)' % (name, value, exc))
+
+
+@dataclasses.dataclass(frozen=True)
+class Behaviour:
+    """What may change while the emulator runs (``POST /_emulator/config``)."""
+
+    task_seconds: tuple = (2.0, 2.0)
+    max_tries: int = DEFAULT_MAX_TRIES
+    fail_domains: object = None
+    failure_rate: float = 0.0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    latency_ms: float = 0.0
+    reset_rate: float = 0.0
+    retry_after_ms: int = DEFAULT_RETRY_AFTER_MS
+
+    def updated(self, changes):
+        """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
+        if not isinstance(changes, dict):
+            raise SettingError('config: expected a JSON object, got %s' % type(changes).__name__)
+        parsers = {
+            'task_seconds': parse_task_seconds,
+            'max_tries': lambda v: max(1, parse_non_negative('max_tries', v, int)),
+            'fail_domains': lambda v: parse_regex('fail_domains', v),
+            'failure_rate': lambda v: parse_rate('failure_rate', v),
+            'throttle_rate': lambda v: parse_rate('throttle_rate', v),
+            'error_rate': lambda v: parse_rate('error_rate', v),
+            'reset_rate': lambda v: parse_rate('reset_rate', v),
+            'latency_ms': lambda v: parse_non_negative('latency_ms', v),
+            'retry_after_ms': lambda v: parse_non_negative('retry_after_ms', v, int),
+        }
+        unknown = sorted(set(changes) - set(parsers))
+        if unknown:
+            raise SettingError('config: unknown option(s) %s; allowed: %s' % (', '.join(unknown), ', '.join(sorted(parsers))))
+        return dataclasses.replace(self, **dict((key, parsers[key](value)) for key, value in changes.items()))
+
+    def to_json(self):
+        low, high = self.task_seconds
+        return {
+            'task_seconds': low if low == high else '%g-%g' % (low, high),
+            'max_tries': self.max_tries,
+            'fail_domains': self.fail_domains.pattern if self.fail_domains else None,
+            'failure_rate': self.failure_rate,
+            'throttle_rate': self.throttle_rate,
+            'error_rate': self.error_rate,
+            'latency_ms': self.latency_ms,
+            'reset_rate': self.reset_rate,
+            'retry_after_ms': self.retry_after_ms,
+        }
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='python -m emulator',
+        description='Local emulator of the Alibaba Cloud Domain API (2018-01-29) for tests, demos and benchmarks.')
+    parser.add_argument('--host', default=DEFAULT_HOST, help='address to listen on (default %(default)s)')
+    parser.add_argument('--port', type=int, default=DEFAULT_PORT, help='port; 0 picks a free one (default %(default)s)')
+    parser.add_argument('--state', metavar='PATH', help='SQLite file that keeps the state across restarts')
+    parser.add_argument('--access-key', action='append', metavar='ID:SECRET[:STS_TOKEN]',
+                        help='accepted credentials, repeatable (default %s)' % DEFAULT_ACCESS_KEY)
+    parser.add_argument('--domains', type=int, metavar='N',
+                        help='seed N registered domains example-00001.com ... (default %d, 0 with --domain-file)' % DEFAULT_DOMAINS)
+    parser.add_argument('--domain-file', metavar='PATH', help='seed the domains listed in PATH, one a line')
+    parser.add_argument('--task-seconds', default=DEFAULT_TASK_SECONDS, metavar='S|MIN-MAX',
+                        help='time one try of a CHG_DNS detail takes (default %(default)s)')
+    parser.add_argument('--fail-domains', metavar='REGEX', help='details of matching domains fail every try')
+    parser.add_argument('--max-tries', type=int, default=DEFAULT_MAX_TRIES, help='tries before EXECUTE_FAILURE (default %(default)s)')
+    parser.add_argument('--failure-rate', default=0.0, help='probability that one try of a detail fails')
+    parser.add_argument('--throttle-rate', default=0.0, help='probability of HTTP 400 Throttling.User')
+    parser.add_argument('--error-rate', default=0.0, help='probability of an HTTP 5xx answer')
+    parser.add_argument('--latency-ms', default=0.0, help='delay added to every API request')
+    parser.add_argument('--reset-rate', default=0.0, help='probability that the connection is dropped')
+    parser.add_argument('--retry-after-ms', default=DEFAULT_RETRY_AFTER_MS, help='x-acs-retry-after sent with throttling')
+    parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
+    parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
+    parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
+    parser.add_argument('--quiet', action='store_true', help='do not log requests that failed inside the emulator')
+    return parser
+
+
+def parse_args(argv=None):
+    """Parsed options plus ``behaviour`` and ``access_keys``; exits with status 2 on bad input."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.access_keys = [parse_access_key(text) for text in (args.access_key or [DEFAULT_ACCESS_KEY])]
+        args.behaviour = Behaviour().updated({
+            'task_seconds': args.task_seconds,
+            'max_tries': args.max_tries,
+            'fail_domains': args.fail_domains,
+            'failure_rate': args.failure_rate,
+            'throttle_rate': args.throttle_rate,
+            'error_rate': args.error_rate,
+            'latency_ms': args.latency_ms,
+            'reset_rate': args.reset_rate,
+            'retry_after_ms': args.retry_after_ms,
+        })
+    except SettingError as exc:
+        parser.error(str(exc))
+    if args.max_tries < 1:
+        parser.error('--max-tries %d: expected at least 1' % args.max_tries)
+    if args.domains is not None and args.domains < 0:
+        parser.error('--domains %d: expected 0 or more' % args.domains)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error('--tls-cert and --tls-key go together')
+    if not 0 <= args.port <= 65535:
+        parser.error('--port %d: expected 0..65535' % args.port)
+    args.domain_names = seed_domain_names(parser, args)
+    return args
+
+
+def seed_domain_names(parser, args):
+    names = []
+    count = args.domains
+    if args.domain_file:
+        try:
+            with open(args.domain_file, encoding='utf-8') as handle:
+                for line in handle:
+                    line = line.split('#', 1)[0].strip().lower().rstrip('.')
+                    if line:
+                        names.append(line)
+        except OSError as exc:
+            parser.error('--domain-file %s: %s' % (args.domain_file, exc.strerror))
+        if count is None:
+            count = 0
+    if count is None:
+        count = DEFAULT_DOMAINS
+    names.extend('example-%05d.com' % index for index in range(1, count + 1))
+    return list(dict.fromkeys(names))

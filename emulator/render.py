@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Answer bodies: JSON, or XML shaped like the service's documentation (lists repeat their element name)."""
+
+import json
+from xml.sax.saxutils import escape
+
+JSON_TYPE = 'application/json;charset=utf-8'
+XML_TYPE = 'text/xml;charset=utf-8'
+
+
+def wants_json(params, headers):
+    requested = params.get('Format')
+    if requested:
+        return requested.lower() == 'json'
+    return 'json' in headers.get('accept', '').lower()
+
+
+def to_json(body):
+    return json.dumps(body, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+
+
+def _scalar(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return escape('%s' % (value,))
+
+
+def _element(name, value, out):
+    if isinstance(value, list):
+        for item in value:
+            _element(name, item, out)
+    elif isinstance(value, dict):
+        out.append('<%s>' % name)
+        for key, item in value.items():
+            _element(key, item, out)
+        out.append('</%s>' % name)
+    elif value is None:
+        out.append('<%s/>' % name)
+    else:
+        out.append('<%s>%s</%s>' % (name, _scalar(value), name))
+
+
+def to_xml(root, body):
+    out = ['<?xml version="1.0" encoding="UTF-8"?>']
+    _element(root, body, out)
+    return ''.join(out).encode('utf-8')
+
+
+def render(body, as_json, root):
+    """(bytes, content type) for an answer whose XML root element is ``root``."""
+    if as_json:
+        return to_json(body), JSON_TYPE
+    return to_xml(root, body), XML_TYPE

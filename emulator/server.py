@@ -1,0 +1,379 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP front of the emulator: the signed API on ``/``, the control plane on ``/_emulator/``, fault injection."""
+
+import collections
+import json
+import os
+import random
+import signal
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import api
+from .auth import API_VERSION, Verifier
+from .errors import ApiError, language, missing
+from .options import SettingError, parse_access_key, parse_args
+from .render import JSON_TYPE, render, to_json, wants_json
+from .store import DETAIL_STATUS, Store
+
+HOST_ID = 'domain.aliyuncs.com'
+FORM_TYPE = 'application/x-www-form-urlencoded'
+
+
+class Stats:
+    """Request counters (memory only; the durable facts live in the store)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self):
+        self.requests = 0
+        self.by_action = collections.Counter()
+        self.by_status = collections.Counter()
+        self.by_code = collections.Counter()
+        self.faults = collections.Counter()
+
+    def record(self, action, status, code):
+        with self.lock:
+            self.requests += 1
+            self.by_action[action] += 1
+            self.by_status[str(status)] += 1
+            if code:
+                self.by_code[code] += 1
+
+    def fault(self, kind):
+        with self.lock:
+            self.faults[kind] += 1
+
+    def to_json(self):
+        with self.lock:
+            return {
+                'requests': self.requests,
+                'requests_by_action': dict(self.by_action),
+                'responses_by_status': dict(self.by_status),
+                'errors_by_code': dict(self.by_code),
+                'faults': dict(self.faults),
+            }
+
+
+class Emulator:
+    """Everything a request handler needs, shared by all server threads."""
+
+    def __init__(self, args):
+        self.args = args
+        self.started = time.time()
+        self.behaviour = args.behaviour
+        self.verifier = Verifier(args.access_keys)
+        self.store = Store(args.state, seed=args.seed)
+        self.store.seed_domains(args.domain_names)
+        self.stats = Stats()
+        self._fault_lock = threading.Lock()
+        self._fault_rng = random.Random('faults:%d' % args.seed)
+        self.url = None
+
+    def draw_faults(self):
+        """Four draws per request, always, so that a rate change does not shift later decisions."""
+        with self._fault_lock:
+            return [self._fault_rng.random() for _index in range(4)]
+
+    def reset(self):
+        self.behaviour = self.args.behaviour
+        self.verifier.reset(self.args.access_keys)
+        self.store.reset(self.args.domain_names)
+        self.stats.clear()
+        with self._fault_lock:
+            self._fault_rng = random.Random('faults:%d' % self.args.seed)
+
+    def configure(self, changes):
+        if not isinstance(changes, dict):
+            raise SettingError('config: expected a JSON object')
+        changes = dict(changes)
+        keys = [parse_access_key(text) for text in changes.pop('access_keys', None) or []]
+        expired = changes.pop('expired_access_keys', None) or []
+        self.behaviour = self.behaviour.updated(changes)
+        for key in keys:
+            self.verifier.add_key(key)
+        for key_id in expired:
+            self.verifier.expire_key(str(key_id))
+        return self.behaviour.to_json()
+
+    def seed_results(self, spec):
+        """Completed details submitted by "another tool": they wait in PollTaskResult but count as no submission."""
+        if not isinstance(spec, dict):
+            raise SettingError('seed: expected a JSON object')
+        count = spec.get('results', 0)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise SettingError('seed: results %r: expected a whole number >= 1' % (count,))
+        behaviour = self.behaviour.updated({
+            'task_seconds': spec.get('task_seconds', 0),
+            'failure_rate': spec.get('failure_rate', 0.0),
+            'fail_domains': spec.get('fail_domains'),
+        })
+        per_task = spec.get('per_task', 1000)
+        if isinstance(per_task, bool) or not isinstance(per_task, int) or per_task < 1:
+            raise SettingError('seed: per_task %r: expected a whole number >= 1' % (per_task,))
+        domains = spec.get('domains')
+        if domains is None:
+            domains = [row[0] for row in self.store.domains_page(time.time(), 1, 10 ** 9)[1]]
+        if not domains or not all(isinstance(d, str) for d in domains):
+            raise SettingError('seed: domains: expected a non-empty list of names')
+        nameservers = spec.get('nameservers')
+        now = time.time()
+        task_nos = []
+        for start in range(0, count, per_task):
+            size = min(per_task, count - start)
+            # one task may name a domain once, so a task holds at most len(domains) details
+            for offset in range(0, size, len(domains)):
+                chunk = [domains[(start + offset + i) % len(domains)] for i in range(min(len(domains), size - offset))]
+                task_nos.append(self.store.submit(chunk, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), now,
+                                                  source='seed'))
+        return {'task_nos': task_nos, 'results': count}
+
+    def stats_json(self, with_details=True):
+        now = time.time()
+        counts = self.store.counts(now)
+        answer = self.stats.to_json()
+        answer.update({
+            'tasks': counts['tasks'],
+            'domains': counts['domains'],
+            'details': counts['details'],
+            'details_pending': counts['pending'],
+            'details_acknowledged': counts['acknowledged'],
+            'results_awaiting_acknowledgement': counts['awaiting'],
+            'submissions_per_domain': self.store.submissions(),
+            'config': self.behaviour.to_json(),
+            'now': now,
+        })
+        if with_details:
+            answer['task_details'] = dict(
+                (detail_no, {
+                    'task_no': task_no,
+                    'domain': domain,
+                    'submitted_at': created,
+                    'final_at': final_at,
+                    'final': final_at <= now,
+                    'status': DETAIL_STATUS[outcome] if final_at <= now else None,
+                    'try_count': final_tries,
+                    'acknowledged_at': acked_at,
+                    'acknowledged': 1 if acked_at is not None else 0,
+                    'ack_requests': ack_requests,
+                    'source': source,
+                })
+                for detail_no, task_no, domain, created, final_at, outcome, final_tries, acked_at, ack_requests, source
+                in self.store.detail_records())
+        return answer
+
+    def close(self):
+        self.store.close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'AliyunDomainEmulator/1.0'
+    sys_version = ''
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super(Handler, self).setup()
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Requests are counted in /_emulator/stats; a line per request would slow every benchmark."""
+
+    def do_GET(self):
+        self._dispatch('GET')
+
+    def do_POST(self):
+        self._dispatch('POST')
+
+    @property
+    def emulator(self):
+        return self.server.emulator
+
+    def _dispatch(self, method):
+        length = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(length) if length > 0 else b''
+        url = urlsplit(self.path)
+        if url.path.startswith('/_emulator/'):
+            self._control(method, url, body)
+        else:
+            self._api(method, url, body)
+
+    # -- the signed API -------------------------------------------------------------------------------
+
+    def _api(self, method, url, body):
+        emulator = self.emulator
+        behaviour = emulator.behaviour
+        headers = dict((name.lower(), value) for name, value in self.headers.items())
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        params = dict(query)
+        if body and headers.get('content-type', '').startswith(FORM_TYPE):
+            params.update(parse_qsl(body.decode('utf-8', 'replace'), keep_blank_values=True))
+        as_json = wants_json(params, headers)
+        lang = language(params)
+        request_id = str(uuid.uuid4()).upper()
+        reset_draw, throttle_draw, error_draw, timing_draw = emulator.draw_faults()
+        if behaviour.latency_ms:
+            time.sleep(behaviour.latency_ms / 1000.0)
+        action = params.get('Action') or headers.get('x-acs-action') or 'unknown'
+        extra_headers = {}
+        try:
+            if url.path not in ('', '/'):
+                raise ApiError('InvalidAction.NotFound')
+            action, version, _key_id = emulator.verifier.verify(method, url.path or '/', query, params, headers, body)
+            if not action:
+                raise missing('Action')
+            if not version:
+                raise missing('Version')
+            if version != API_VERSION:
+                raise ApiError('InvalidVersion', value=version)
+            handler = api.ACTIONS.get(action)
+            if handler is None:
+                raise ApiError('InvalidAction.NotFound')
+            reset_after = timing_draw < 0.5
+            if reset_draw < behaviour.reset_rate and not reset_after:
+                return self._drop(action)
+            if throttle_draw < behaviour.throttle_rate:
+                emulator.stats.fault('throttled')
+                raise ApiError('Throttling.User', headers={'x-acs-retry-after': str(behaviour.retry_after_ms)})
+            if error_draw < behaviour.error_rate:
+                emulator.stats.fault('errors')
+                raise ApiError('ServiceUnavailable' if timing_draw < 0.5 else 'InternalError')
+            client_ip = params.get('UserClientIp') or self.client_address[0]
+            answer = handler(emulator.store, api.Request(params, time.time(), lang, client_ip, behaviour))
+            if reset_draw < behaviour.reset_rate:
+                return self._drop(action)
+            answer['RequestId'] = request_id
+            status, code = 200, None
+        except ApiError as error:
+            status, code = error.http_status, error.code
+            answer = error.body(request_id, HOST_ID, lang)
+            extra_headers.update(error.headers)
+        except Exception:  # pylint: disable=broad-except
+            traceback.print_exc(file=sys.stderr)
+            error = ApiError('InternalError')
+            status, code = error.http_status, error.code
+            answer = error.body(request_id, HOST_ID, lang)
+        emulator.stats.record(action, status, code)
+        payload, content_type = render(answer, as_json, 'Error' if code else action + 'Response')
+        extra_headers['x-acs-request-id'] = request_id
+        return self._send(status, payload, content_type, extra_headers)
+
+    def _drop(self, action):
+        """Close the connection with a TCP reset instead of answering."""
+        self.emulator.stats.fault('resets')
+        self.emulator.stats.record(action, 'reset', None)
+        self.close_connection = True
+        try:
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+
+    def _send(self, status, payload, content_type, extra_headers=None):
+        lines = ['HTTP/1.1 %d %s' % (status, self.responses.get(status, ('',))[0]),
+                 'Content-Type: ' + content_type,
+                 'Content-Length: %d' % len(payload),
+                 'Server: ' + self.server_version]
+        for name, value in (extra_headers or {}).items():
+            lines.append('%s: %s' % (name, value))
+        if self.close_connection:
+            lines.append('Connection: close')
+        self.wfile.write(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + payload)
+
+    # -- the control plane ----------------------------------------------------------------------------
+
+    def _control(self, method, url, body):
+        emulator = self.emulator
+        name = url.path[len('/_emulator/'):].strip('/')
+        query = dict(parse_qsl(url.query))
+        try:
+            spec = json.loads(body.decode('utf-8')) if body.strip() else {}
+        except ValueError as exc:
+            return self._control_answer(400, {'error': 'request body is not JSON: %s' % exc})
+        try:
+            if name == 'health' and method == 'GET':
+                answer = {'status': 'ok', 'pid': os.getpid(), 'url': emulator.url, 'version': API_VERSION,
+                          'uptime': time.time() - emulator.started}
+            elif name == 'stats' and method == 'GET':
+                answer = emulator.stats_json(with_details=query.get('details', '1') not in ('0', 'false', 'no'))
+            elif name == 'config' and method == 'GET':
+                answer = emulator.behaviour.to_json()
+            elif name == 'config' and method == 'POST':
+                answer = emulator.configure(spec)
+            elif name == 'reset' and method == 'POST':
+                emulator.reset()
+                answer = {'status': 'reset'}
+            elif name == 'seed' and method == 'POST':
+                answer = emulator.seed_results(spec)
+            else:
+                return self._control_answer(404, {'error': '%s /_emulator/%s is not part of the control plane; see emulator/README.md'
+                                                  % (method, name)})
+        except SettingError as exc:
+            return self._control_answer(400, {'error': str(exc)})
+        return self._control_answer(200, answer)
+
+    def _control_answer(self, status, answer):
+        return self._send(status, to_json(answer), JSON_TYPE)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, emulator):
+        if ':' in address[0]:
+            self.address_family = socket.AF_INET6
+        self.emulator = emulator
+        super(EmulatorServer, self).__init__(address, Handler)
+
+    def handle_error(self, request, client_address):
+        """Clients that vanish mid-request (resets, timeouts) are normal here."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, socket.timeout)):
+            super(EmulatorServer, self).handle_error(request, client_address)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    emulator = Emulator(args)
+    try:
+        server = EmulatorServer((args.host, args.port), emulator)
+    except OSError as exc:
+        emulator.close()
+        sys.stderr.write('cannot listen on %s:%d: %s\n' % (args.host, args.port, exc.strerror))
+        return 1
+    scheme = 'http'
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        scheme = 'https'
+    host, port = server.server_address[:2]
+    shown_host = '[%s]' % host if ':' in host else host
+    emulator.url = '%s://%s:%d' % (scheme, shown_host, port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    signal.signal(signal.SIGINT, lambda *_args: stop.set())
+    serving = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.2}, name='serve', daemon=True)
+    serving.start()
+    sys.stdout.write('listening on %s\n' % emulator.url)
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    server.server_close()
+    emulator.close()
+    return 0
+

@@ -1,0 +1,429 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The emulator's state in SQLite: domains, tasks and task details.
+
+A detail's progress is a pure function of its schedule (created, seconds per try, the try that ends
+it, its outcome) and the current time, so nothing sleeps per task: reads compute the state, and the
+only deferred write — applying a successful CHG_DNS to the domain's nameservers — happens in a cheap
+sweep before domains are read.  Every change is one transaction under one writer lock; readers see
+WAL snapshots, so no request sees half of a change.
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import shutil
+import sqlite3
+import tempfile
+import threading
+import uuid
+
+# Share of one try spent in WAITING_EXECUTE before EXECUTING.
+WAIT_FRACTION = 0.25
+
+DETAIL_WAITING, DETAIL_EXECUTING, DETAIL_SUCCESS, DETAIL_FAILURE = 0, 1, 2, 3
+DETAIL_STATUS = {0: 'WAITING_EXECUTE', 1: 'EXECUTING', 2: 'EXECUTE_SUCCESS', 3: 'EXECUTE_FAILURE'}
+TASK_WAITING, TASK_EXECUTING, TASK_COMPLETE = 1, 2, 3
+TASK_STATUS = {1: 'WAITING_EXECUTE', 2: 'EXECUTING', 3: 'COMPLETE'}
+
+DEFAULT_NAMESERVERS = ['dns1.hichina.com', 'dns2.hichina.com']
+ALIYUN_NAMESERVERS = ['ns1.alidns.com', 'ns2.alidns.com']
+REGISTERED_BASE = 1577836800.0  # 2020-01-01T00:00:00Z; seeded domains are registered on consecutive days from here
+YEAR = 365 * 86400.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS domains (
+    name TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    dns TEXT NOT NULL,
+    registered REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    seq INTEGER PRIMARY KEY,
+    task_no TEXT NOT NULL UNIQUE,
+    task_type TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    first_exec REAL NOT NULL,
+    complete_at REAL NOT NULL,
+    detail_count INTEGER NOT NULL,
+    client_ip TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_ms, seq);
+CREATE TABLE IF NOT EXISTS details (
+    seq INTEGER PRIMARY KEY,
+    detail_no TEXT NOT NULL UNIQUE,
+    task_seq INTEGER NOT NULL,
+    task_no TEXT NOT NULL,
+    task_type TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    dns TEXT,
+    created REAL NOT NULL,
+    try_seconds REAL NOT NULL,
+    outcome INTEGER NOT NULL,
+    final_tries INTEGER NOT NULL,
+    final_at REAL NOT NULL,
+    message TEXT NOT NULL,
+    applied INTEGER NOT NULL DEFAULT 0,
+    acked_at REAL,
+    ack_requests INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS details_task ON details (task_seq, seq);
+CREATE INDEX IF NOT EXISTS details_unacked ON details (final_at, seq) WHERE acked_at IS NULL;
+CREATE INDEX IF NOT EXISTS details_unapplied ON details (final_at) WHERE applied = 0;
+CREATE INDEX IF NOT EXISTS details_final ON details (final_at);
+CREATE TABLE IF NOT EXISTS submissions (
+    domain TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+);
+"""
+
+DETAIL_COLUMNS = ('seq, detail_no, task_no, task_type, domain, instance_id, created, try_seconds, outcome, '
+                  'final_tries, final_at, message, acked_at')
+TASK_COLUMNS = 'seq, task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip'
+DOMAIN_COLUMNS = 'name, instance_id, dns, registered, expires'
+
+
+def instance_id_for(name):
+    return 'S' + hashlib.sha1(name.encode('utf-8')).hexdigest()[:15].upper()
+
+
+def detail_state(row, now):
+    """(status code, TryCount, UpdateTime) of a detail row at ``now``."""
+    created, try_seconds, outcome, final_tries, final_at = row[6], row[7], row[8], row[9], row[10]
+    if now >= final_at or try_seconds <= 0:
+        return outcome, final_tries, final_at
+    tries_done = min(int((now - created) // try_seconds), final_tries)
+    try_start = created + tries_done * try_seconds
+    if now - try_start < try_seconds * WAIT_FRACTION:
+        return DETAIL_WAITING, tries_done, try_start
+    return DETAIL_EXECUTING, tries_done, try_start + try_seconds * WAIT_FRACTION
+
+
+def task_state(row, now):
+    if now >= row[5]:
+        return TASK_COMPLETE
+    if now >= row[4]:
+        return TASK_EXECUTING
+    return TASK_WAITING
+
+
+def plan_detail(rng, known, fail_domain, behaviour):
+    """(seconds per try, outcome, failed tries at the end, number of tries, message kind) for a new detail."""
+    low, high = behaviour.task_seconds
+    seconds = rng.uniform(low, high) if high > low else low
+    if not known:
+        return seconds, DETAIL_FAILURE, 1, 1, 'unknown_domain'
+    if fail_domain:
+        return seconds, DETAIL_FAILURE, behaviour.max_tries, behaviour.max_tries, 'rejected'
+    for attempt in range(behaviour.max_tries):
+        if not (behaviour.failure_rate and rng.random() < behaviour.failure_rate):
+            return seconds, DETAIL_SUCCESS, attempt, attempt + 1, 'success'
+    return seconds, DETAIL_FAILURE, behaviour.max_tries, behaviour.max_tries, 'failed'
+
+
+class Store:
+    """SQLite state shared by the server threads (one connection per thread)."""
+
+    def __init__(self, path=None, seed=0):
+        self._temp_dir = None
+        if path is None:
+            self._temp_dir = tempfile.mkdtemp(prefix='aliyun-domain-emulator-')
+            path = os.path.join(self._temp_dir, 'state.sqlite3')
+        self.path = path
+        self.seed = seed
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections = []
+        self._connections_lock = threading.Lock()
+        connection = self._connection()
+        connection.execute('PRAGMA journal_mode=WAL')
+        connection.executescript(SCHEMA)
+        self._next_due = self._earliest_unapplied(connection)
+
+    # -- connections and transactions -------------------------------------------------------------
+
+    def _connection(self):
+        connection = getattr(self._local, 'connection', None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            connection.execute('PRAGMA synchronous=NORMAL')
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextlib.contextmanager
+    def write(self):
+        """One write transaction; the lock keeps writers serial so WAL never has to retry."""
+        with self._write_lock:
+            connection = self._connection()
+            connection.execute('BEGIN IMMEDIATE')
+            try:
+                yield connection
+            except BaseException:
+                connection.execute('ROLLBACK')
+                raise
+            connection.execute('COMMIT')
+
+    @contextlib.contextmanager
+    def read(self):
+        """A consistent snapshot for several SELECTs."""
+        connection = self._connection()
+        connection.execute('BEGIN')
+        try:
+            yield connection
+        finally:
+            connection.execute('COMMIT')
+
+    def close(self):
+        """Called once the server stopped: every change is already committed; fold the WAL into the file."""
+        with self._write_lock:
+            with self._connections_lock:
+                connections, self._connections = self._connections, []
+            for connection in connections:
+                try:
+                    connection.close()
+                except sqlite3.Error:
+                    pass
+            final = sqlite3.connect(self.path)
+            try:
+                final.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+            finally:
+                final.close()
+        if self._temp_dir:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    # -- seeding and reset ----------------------------------------------------------------------------
+
+    def seed_domains(self, names):
+        rows = []
+        for index, name in enumerate(names):
+            registered = REGISTERED_BASE + index * 86400.0
+            rows.append((name, instance_id_for(name), json.dumps(DEFAULT_NAMESERVERS), registered, registered + 10 * YEAR))
+        with self.write() as connection:
+            connection.executemany('INSERT OR IGNORE INTO domains (%s) VALUES (?, ?, ?, ?, ?)' % DOMAIN_COLUMNS, rows)
+
+    def reset(self, names):
+        with self.write() as connection:
+            for table in ('details', 'tasks', 'domains', 'submissions'):
+                connection.execute('DELETE FROM %s' % table)
+            self._next_due = None
+        self.seed_domains(names)
+
+    # -- tasks ----------------------------------------------------------------------------------------
+
+    def submit(self, domains, nameservers, behaviour, client_ip, now, source='api', task_type='CHG_DNS'):
+        """Create one task with a detail per domain; returns the TaskNo.  ``source='api'`` counts submissions."""
+        domains = list(dict.fromkeys(domains))
+        task_no = str(uuid.uuid4())
+        dns_json = json.dumps(nameservers) if nameservers is not None else None
+        with self.write() as connection:
+            first_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM details').fetchone()[0] + 1
+            known = dict(connection.execute(
+                'SELECT name, instance_id FROM domains WHERE name IN (%s)' % ','.join('?' * len(domains)), domains).fetchall()
+            ) if len(domains) <= 900 else self._instance_ids(connection, domains)
+            cursor = connection.execute(
+                'INSERT INTO tasks (task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip, source) '
+                'VALUES (?, ?, ?, 0, 0, ?, ?, ?)', (task_no, task_type, int(now * 1000), len(domains), client_ip, source))
+            task_seq = cursor.lastrowid
+            rows = []
+            first_exec, complete_at = None, now
+            for offset, domain in enumerate(domains):
+                seq = first_seq + offset
+                rng = random.Random('%s:%d' % (self.seed, seq))
+                fail_domain = bool(behaviour.fail_domains and behaviour.fail_domains.search(domain))
+                seconds, outcome, final_tries, tries, message = plan_detail(rng, domain in known, fail_domain, behaviour)
+                final_at = now + seconds * tries
+                complete_at = max(complete_at, final_at)
+                exec_at = now + seconds * WAIT_FRACTION
+                first_exec = exec_at if first_exec is None else min(first_exec, exec_at)
+                rows.append((seq, uuid.uuid4().hex, task_seq, task_no, task_type, domain, known.get(domain, ''),
+                             dns_json if outcome == DETAIL_SUCCESS else None, now, seconds, outcome, final_tries,
+                             final_at, message))
+            connection.executemany(
+                'INSERT INTO details (seq, detail_no, task_seq, task_no, task_type, domain, instance_id, dns, created, '
+                'try_seconds, outcome, final_tries, final_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+            connection.execute('UPDATE tasks SET first_exec = ?, complete_at = ? WHERE seq = ?',
+                               (first_exec if first_exec is not None else now, complete_at, task_seq))
+            if source == 'api':
+                connection.executemany(
+                    'INSERT INTO submissions (domain, count) VALUES (?, 1) ON CONFLICT (domain) DO UPDATE SET count = count + 1',
+                    [(domain,) for domain in domains])
+            if rows and any(row[7] is not None for row in rows):
+                earliest = min(row[12] for row in rows if row[7] is not None)
+                self._next_due = earliest if self._next_due is None else min(self._next_due, earliest)
+        return task_no
+
+    @staticmethod
+    def _instance_ids(connection, domains):
+        wanted = set(domains)
+        return dict(row for row in connection.execute('SELECT name, instance_id FROM domains') if row[0] in wanted)
+
+    def poll(self, now, page_num, page_size, outcome=None, task_no=None, domain=None, instance_id=None):
+        """(total, rows) of final, unacknowledged details, oldest result first."""
+        where = ['acked_at IS NULL', 'final_at <= ?']
+        args = [now]
+        for column, value in (('outcome', outcome), ('task_no', task_no), ('domain', domain), ('instance_id', instance_id)):
+            if value is not None:
+                where.append('%s = ?' % column)
+                args.append(value)
+        condition = ' AND '.join(where)
+        with self.read() as connection:
+            total = connection.execute('SELECT COUNT(*) FROM details WHERE ' + condition, args).fetchone()[0]
+            rows = connection.execute(
+                'SELECT %s FROM details WHERE %s ORDER BY final_at, seq LIMIT ? OFFSET ?' % (DETAIL_COLUMNS, condition),
+                args + [page_size, (page_num - 1) * page_size]).fetchall()
+        return total, rows
+
+    def acknowledge(self, detail_nos, now):
+        """Confirm final details; returns how many were newly confirmed.  Unknown or repeated numbers are ignored."""
+        detail_nos = list(dict.fromkeys(detail_nos))
+        newly = 0
+        with self.write() as connection:
+            for start in range(0, len(detail_nos), 500):
+                chunk = detail_nos[start:start + 500]
+                marks = ','.join('?' * len(chunk))
+                connection.execute('UPDATE details SET ack_requests = ack_requests + 1 WHERE detail_no IN (%s)' % marks, chunk)
+                newly += connection.execute(
+                    'UPDATE details SET acked_at = ? WHERE detail_no IN (%s) AND acked_at IS NULL AND final_at <= ?' % marks,
+                    [now] + chunk + [now]).rowcount
+        return newly
+
+    def task(self, task_no):
+        return self._connection().execute('SELECT %s FROM tasks WHERE task_no = ?' % TASK_COLUMNS, (task_no,)).fetchone()
+
+    def task_details(self, task_no):
+        with self.read() as connection:
+            task = connection.execute('SELECT seq FROM tasks WHERE task_no = ?', (task_no,)).fetchone()
+            if task is None:
+                return []
+            return connection.execute(
+                'SELECT %s FROM details WHERE task_seq = ? ORDER BY seq' % DETAIL_COLUMNS, (task[0],)).fetchall()
+
+    def tasks_page(self, page_num, page_size, begin_ms=None, end_ms=None):
+        where, args = self._created_range(begin_ms, end_ms)
+        with self.read() as connection:
+            total = connection.execute('SELECT COUNT(*) FROM tasks' + where, args).fetchone()[0]
+            rows = connection.execute(
+                'SELECT %s FROM tasks%s ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?' % (TASK_COLUMNS, where),
+                args + [page_size, (page_num - 1) * page_size]).fetchall()
+        return total, rows
+
+    @staticmethod
+    def _created_range(begin_ms, end_ms, conditions=None):
+        where = list(conditions or [])
+        args = []
+        if begin_ms is not None:
+            where.append('created_ms >= ?')
+            args.append(begin_ms)
+        if end_ms is not None:
+            where.append('created_ms <= ?')
+            args.append(end_ms)
+        return (' WHERE ' + ' AND '.join(where)) if where else '', args
+
+    def task_history(self, page_size, begin_ms=None, end_ms=None, cursor_ms=None, cursor_task_no=None):
+        """Newest first from the cursor: (previous page's first row or None, rows of this page, next page's first row or None)."""
+        with self.read() as connection:
+            cursor_key = None
+            if cursor_task_no:
+                found = connection.execute('SELECT created_ms, seq FROM tasks WHERE task_no = ?', (cursor_task_no,)).fetchone()
+                if found:
+                    cursor_key = tuple(found)
+            if cursor_key is None and cursor_ms is not None:
+                cursor_key = (int(cursor_ms), None)
+            older, older_args = self._created_range(begin_ms, end_ms, self._cursor_condition(cursor_key, '<'))
+            rows = connection.execute(
+                'SELECT %s FROM tasks%s ORDER BY created_ms DESC, seq DESC LIMIT ?' % (TASK_COLUMNS, older),
+                older_args + self._cursor_args(cursor_key) + [page_size + 1]).fetchall()
+            previous = None
+            if cursor_key is not None:
+                newer, newer_args = self._created_range(begin_ms, end_ms, self._cursor_condition(cursor_key, '>'))
+                before = connection.execute(
+                    'SELECT %s FROM tasks%s ORDER BY created_ms ASC, seq ASC LIMIT ?' % (TASK_COLUMNS, newer),
+                    newer_args + self._cursor_args(cursor_key) + [page_size]).fetchall()
+                previous = before[-1] if before else None
+        return previous, rows[:page_size], rows[page_size] if len(rows) > page_size else None
+
+    @staticmethod
+    def _cursor_condition(cursor_key, direction):
+        if cursor_key is None:
+            return []
+        if cursor_key[1] is None:
+            return ['created_ms %s= ?' % direction if direction == '<' else 'created_ms > ?']
+        if direction == '<':
+            return ['(created_ms < ? OR (created_ms = ? AND seq <= ?))']
+        return ['(created_ms > ? OR (created_ms = ? AND seq > ?))']
+
+    @staticmethod
+    def _cursor_args(cursor_key):
+        if cursor_key is None:
+            return []
+        if cursor_key[1] is None:
+            return [cursor_key[0]]
+        return [cursor_key[0], cursor_key[0], cursor_key[1]]
+
+    # -- domains ------------------------------------------------------------------------------------
+
+    def _earliest_unapplied(self, connection):
+        return connection.execute('SELECT MIN(final_at) FROM details WHERE applied = 0 AND dns IS NOT NULL').fetchone()[0]
+
+    def apply_due(self, now):
+        """Give domains the nameservers of CHG_DNS details that succeeded by ``now`` (in order of completion)."""
+        if self._next_due is None or now < self._next_due:
+            return
+        with self.write() as connection:
+            latest = {}
+            for domain, dns in connection.execute(
+                    'SELECT domain, dns FROM details WHERE applied = 0 AND final_at <= ? AND dns IS NOT NULL '
+                    'ORDER BY final_at, seq', (now,)):
+                latest[domain] = dns
+            connection.executemany('UPDATE domains SET dns = ? WHERE name = ?', [(dns, name) for name, dns in latest.items()])
+            connection.execute('UPDATE details SET applied = 1 WHERE applied = 0 AND final_at <= ?', (now,))
+            self._next_due = self._earliest_unapplied(connection)
+
+    def domain(self, name, now):
+        self.apply_due(now)
+        return self._connection().execute('SELECT %s FROM domains WHERE name = ?' % DOMAIN_COLUMNS, (name,)).fetchone()
+
+    def domains_page(self, now, page_num, page_size, search=None, order_key=None, descending=False):
+        self.apply_due(now)
+        where, args = '', []
+        if search:
+            where, args = " WHERE name LIKE ? ESCAPE '\\'", ['%' + search.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%']
+        order = {'RegistrationDate': 'registered', 'ExpirationDate': 'expires'}.get(order_key, 'name')
+        direction = 'DESC' if descending else 'ASC'
+        with self.read() as connection:
+            total = connection.execute('SELECT COUNT(*) FROM domains' + where, args).fetchone()[0]
+            rows = connection.execute(
+                'SELECT %s FROM domains%s ORDER BY %s %s, name LIMIT ? OFFSET ?' % (DOMAIN_COLUMNS, where, order, direction),
+                args + [page_size, (page_num - 1) * page_size]).fetchall()
+        return total, rows
+
+    # -- statistics ---------------------------------------------------------------------------------
+
+    def counts(self, now):
+        with self.read() as connection:
+            total = connection.execute('SELECT COUNT(*) FROM details').fetchone()[0]
+            pending = connection.execute('SELECT COUNT(*) FROM details WHERE final_at > ?', (now,)).fetchone()[0]
+            awaiting = connection.execute(
+                'SELECT COUNT(*) FROM details WHERE acked_at IS NULL AND final_at <= ?', (now,)).fetchone()[0]
+            acknowledged = connection.execute('SELECT COUNT(*) FROM details WHERE acked_at IS NOT NULL').fetchone()[0]
+            tasks = connection.execute('SELECT COUNT(*) FROM tasks').fetchone()[0]
+            domains = connection.execute('SELECT COUNT(*) FROM domains').fetchone()[0]
+        return {'details': total, 'pending': pending, 'awaiting': awaiting, 'acknowledged': acknowledged,
+                'tasks': tasks, 'domains': domains}
+
+    def submissions(self):
+        return dict(self._connection().execute('SELECT domain, count FROM submissions ORDER BY domain').fetchall())
+
+    def detail_records(self):
+        """Every detail with its schedule and acknowledgement history, for the reliability suite and the bench."""
+        return self._connection().execute(
+            'SELECT d.detail_no, d.task_no, d.domain, d.created, d.final_at, d.outcome, d.final_tries, d.acked_at, '
+            'd.ack_requests, t.source FROM details d JOIN tasks t ON t.seq = d.task_seq ORDER BY d.seq').fetchall()

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NameserverChange against a small fake registrar behind a real HTTP server (mocked only at HTTP)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+    NameserverChange,
+    SubmissionError,
+    Target,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+
+TARGET = Target(['ns1.example.org', 'ns2.example.org'])
+OLD = ['dns1.hichina.com', 'dns2.hichina.com']
+
+
+class FakeRegistrar(object):
+    """Just enough of the Domain API: domains, CHG_DNS tasks that stay pending, and fault injection."""
+
+    def __init__(self, count=10):
+        self.domains = dict(('d%02d.com' % number, list(OLD)) for number in range(count))
+        self.tasks = []
+        self.calls = []
+        self.drop_answer_of_submission = False
+        self.lose_submission = False
+        self.reject_submission = None
+
+    def add_task(self, domains, pending=True):
+        task_no = 'T%d' % (len(self.tasks) + 1)
+        code = 0 if pending else 2
+        details = [{'TaskNo': task_no, 'TaskDetailNo': '%s-%s' % (task_no, name), 'DomainName': name, 'TaskType': 'CHG_DNS',
+                    'TaskStatusCode': code, 'TaskStatus': 'WAITING_EXECUTE' if pending else 'EXECUTE_SUCCESS'}
+                   for name in domains]
+        self.tasks.append({'TaskNo': task_no, 'TaskType': 'CHG_DNS', 'TaskNum': len(domains),
+                           'TaskStatusCode': 1 if pending else 3, 'details': details})
+        return task_no
+
+    def page(self, request, items, key):
+        page_num = int(request.query['PageNum'])
+        size = int(request.query['PageSize'])
+        chunk = items[(page_num - 1) * size:page_num * size]
+        total_pages = max(1, -(-len(items) // size))
+        return json_response({'RequestId': 'r', 'TotalItemNum': len(items), 'CurrentPageNum': page_num,
+                              'TotalPageNum': total_pages, 'PageSize': size, 'Data': {key: chunk}})
+
+    def __call__(self, request):
+        action = request.action
+        self.calls.append(action)
+        query = request.query
+        if action == 'QueryDomainByDomainName':
+            name = query['DomainName']
+            if name not in self.domains:
+                return json_response({'RequestId': 'r', 'Code': 'DomainNotExist', 'Message': 'no such domain'}, status=400)
+            return json_response({'RequestId': 'r', 'DomainName': name, 'DnsList': {'Dns': self.domains[name]}})
+        if action == 'QueryDomainList':
+            items = [{'DomainName': name, 'DnsList': {'DnsList': ns}} for name, ns in sorted(self.domains.items())]
+            return self.page(request, items, 'Domain')
+        if action == 'QueryTaskList':
+            items = [dict((k, v) for k, v in task.items() if k != 'details') for task in self.tasks]
+            return self.page(request, items, 'TaskInfo')
+        if action == 'QueryTaskDetailList':
+            task = [task for task in self.tasks if task['TaskNo'] == query['TaskNo']][0]
+            return self.page(request, task['details'], 'TaskDetail')
+        if action == 'SaveBatchTaskForModifyingDomainDns':
+            if self.reject_submission:
+                return json_response({'RequestId': 'rej', 'Code': self.reject_submission, 'Message': 'bad'}, status=400)
+            domains = [value for name, value in sorted(query.items(), key=lambda kv: kv[0]) if name.startswith('DomainName.')]
+            task_no = None if self.lose_submission else self.add_task(domains)
+            if self.drop_answer_of_submission or self.lose_submission:
+                return None, None, None
+            return json_response({'RequestId': 'sub', 'TaskNo': task_no})
+        return json_response({'RequestId': 'r', 'Code': 'InvalidAction.NotFound', 'Message': action}, status=404)
+
+
+@pytest.fixture
+def registrar():
+    fake = FakeRegistrar()
+    server = LocalHttpServer(fake)
+    fake.url = server.url
+    yield fake
+    server.close()
+
+
+def make_change(registrar, domains, state_file=None, check_mode=False, batch_size=100):
+    client = DomainClient(OptionAdapter.from_dict({'access_key_id': 'id', 'access_key_secret': 'secret',
+                                                   'endpoint': registrar.url, 'max_retries': 0}),
+                          sleep=lambda seconds: None, environ={})
+    return NameserverChange(client, domains, TARGET, batch_size=batch_size, state_file=state_file,
+                            sleep=lambda seconds: None, check_mode=check_mode)
+
+
+def submissions(registrar):
+    return registrar.calls.count('SaveBatchTaskForModifyingDomainDns')
+
+
+def test_few_domains_are_read_one_by_one_and_only_differing_ones_submitted(registrar):
+    registrar.domains['d01.com'] = ['NS2.example.org.', 'ns1.example.org']
+    change = make_change(registrar, ['d00.com', 'd01.com']).plan()
+    assert registrar.calls.count('QueryDomainByDomainName') == 2 and 'QueryDomainList' not in registrar.calls
+    assert change.unchanged == ['d01.com'] and change.to_submit == ['d00.com']
+    assert change.diff() == {'before': {'d00.com': OLD}, 'after': {'d00.com': TARGET.nameservers}}
+    change.submit()
+    assert submissions(registrar) == 1
+    assert registrar.tasks[0]['details'][0]['DomainName'] == 'd00.com'
+
+
+def test_many_domains_are_read_from_the_domain_list_in_batches(registrar):
+    domains = sorted(registrar.domains)[:7]
+    change = make_change(registrar, domains, batch_size=3).plan()
+    assert 'QueryDomainByDomainName' not in registrar.calls and registrar.calls.count('QueryDomainList') == 1
+    change.submit()
+    assert submissions(registrar) == 3
+    assert [task['TaskNum'] for task in registrar.tasks] == [3, 3, 1]
+    assert change.result()['task_nos'] == ['T1', 'T2', 'T3']
+    assert change.result()['domains_changed'] == domains
+
+
+def test_check_mode_plans_without_writing_the_state_file(registrar, tmp_path):
+    state = tmp_path / 'state.jsonl'
+    change = make_change(registrar, ['d00.com'], state_file=str(state), check_mode=True).plan()
+    assert change.changed and not state.exists() and submissions(registrar) == 0
+
+
+def test_unknown_domains_are_named_before_anything_is_sent(registrar):
+    with pytest.raises(DomainConfigError) as caught:
+        make_change(registrar, ['d00.com', 'nope.com', 'gone.net']).plan()
+    assert 'nope.com, gone.net' in str(caught.value) and 'option domains' in str(caught.value)
+    assert submissions(registrar) == 0
+
+
+def test_lost_answer_is_reconciled_from_the_task_list_not_resent(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    registrar.drop_answer_of_submission = True
+    change = make_change(registrar, ['d00.com', 'd01.com'], state_file=state).plan()
+    change.submit()
+    assert submissions(registrar) == 1
+    assert change.task_nos == ['T1']
+    events = [json.loads(line)['event'] for line in open(state)]
+    assert events == ['intent', 'submitted']
+
+
+def test_lost_submission_is_not_resent_in_the_same_run_but_settled_by_the_next(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    registrar.lose_submission = True
+    change = make_change(registrar, ['d00.com'], state_file=state).plan()
+    with pytest.raises(SubmissionError) as caught:
+        change.submit()
+    assert caught.value.unresolved and 'nothing was re-sent' in str(caught.value)
+    assert submissions(registrar) == 1
+    registrar.lose_submission = False
+    rerun = make_change(registrar, ['d00.com'], state_file=state).plan()
+    assert rerun.to_submit == ['d00.com']
+    rerun.submit()
+    assert submissions(registrar) == 2
+    events = [json.loads(line)['event'] for line in open(state)]
+    assert events == ['intent', 'not_sent', 'intent', 'submitted']
+
+
+def test_rerun_with_state_file_adopts_recorded_tasks(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    first = make_change(registrar, ['d00.com', 'd01.com', 'd02.com'], state_file=state, batch_size=2).plan()
+    first.submit()
+    registrar.domains['d00.com'] = list(TARGET.nameservers)
+    again = make_change(registrar, ['d00.com', 'd01.com', 'd02.com'], state_file=state).plan()
+    assert not again.changed
+    assert again.task_nos == ['T1', 'T2']
+    assert again.adopted == {'d00.com': 'T1', 'd01.com': 'T1', 'd02.com': 'T2'}
+    assert submissions(registrar) == 2
+
+
+def test_completed_marker_starts_a_new_migration(registrar, tmp_path):
+    state = tmp_path / 'state.jsonl'
+    make_change(registrar, ['d00.com'], state_file=str(state)).plan().submit()
+    registrar.tasks[0]['TaskStatusCode'] = 3
+    registrar.tasks[0]['details'][0]['TaskStatusCode'] = 3
+    with open(str(state), 'a') as handle:
+        handle.write('{"event": "completed"}\n')
+    retry = make_change(registrar, ['d00.com'], state_file=str(state)).plan()
+    assert retry.to_submit == ['d00.com'] and retry.adopted == {}
+
+
+def test_domain_with_a_foreign_pending_task_is_blocked(registrar):
+    registrar.add_task(['d03.com', 'd04.com'])
+    change = make_change(registrar, ['d03.com', 'd05.com']).plan()
+    assert change.blocked == {'d03.com': 'T1'}
+    assert change.to_submit == ['d05.com']
+
+
+def test_rejected_submission_is_recorded_as_not_sent(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    registrar.reject_submission = 'InvalidParameter'
+    change = make_change(registrar, ['d00.com'], state_file=state).plan()
+    with pytest.raises(SubmissionError) as caught:
+        change.submit()
+    assert not caught.value.unresolved
+    assert 'InvalidParameter' in str(caught.value) and 'RequestId: rej' in str(caught.value)
+    assert [json.loads(line)['event'] for line in open(state)] == ['intent', 'not_sent']

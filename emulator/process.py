@@ -171,6 +171,11 @@ class EmulatorProcess:
     def stats(self, details=True):
         return self._control('GET', 'stats', query='' if details else '?details=0')
 
+    def detail_final_times(self, task_no):
+        """Epoch seconds at which each detail of ``task_no`` became final (None while it is not), in detail order."""
+        details = self.stats()['task_details']
+        return [record['final_at'] if record['final'] else None for record in details.values() if record['task_no'] == task_no]
+
     def configure(self, **options):
         return self._control('POST', 'config', options)
 

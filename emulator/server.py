@@ -59,10 +59,10 @@ class Stats:
     def to_json(self):
         with self.lock:
             return {
-                'requests': self.requests,
-                'requests_by_action': dict(self.by_action),
-                'responses_by_status': dict(self.by_status),
-                'errors_by_code': dict(self.by_code),
+                'requests_total': self.requests,
+                'requests_per_action': dict(self.by_action),
+                'responses_per_status': dict(self.by_status),
+                'errors_per_code': dict(self.by_code),
                 'faults': dict(self.faults),
             }
 

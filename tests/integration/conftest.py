@@ -123,6 +123,12 @@ def _read_events(path):
         return [json.loads(line) for line in stream if line.strip()]
 
 
+@pytest.fixture(scope='session')
+def venv_tool():
+    """tool(name) -> path of a console script of the test virtualenv (ansible-galaxy, ansible-lint, ...)."""
+    return _venv_executable
+
+
 @pytest.fixture
 def emulator_factory():
     """factory(*cli_args, state=None) -> a started EmulatorProcess; every one is stopped at teardown."""

@@ -28,17 +28,6 @@ SHIPPED = ('meta/runtime.yml', 'meta/execution-environment.yml', 'requirements/r
            'awx/create_credential_type.yml', 'LICENSE', 'README.md')
 
 
-def _tool(name):
-    """The tool installed next to the running interpreter (the test virtualenv), else the one on PATH."""
-    candidate = os.path.join(os.path.dirname(sys.executable), name)
-    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-        return candidate
-    found = shutil.which(name)
-    if found is None:
-        raise RuntimeError('%s is neither next to %s nor on PATH' % (name, sys.executable))
-    return found
-
-
 def _clean_env(collections_path, home):
     """An environment that sees only ``collections_path``: not the checkout, not the user's collections."""
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'ALIBABA_CLOUD_', 'ALICLOUD_')))
@@ -85,7 +74,8 @@ def _galaxy_metadata():
 
 
 class BuiltCollection(object):
-    def __init__(self, tarball, collections_path, home):
+    def __init__(self, tarball, collections_path, home, tool):
+        self.tool = tool
         self.tarball = tarball
         self.collections_path = collections_path
         self.installed_root = os.path.join(collections_path, 'ansible_collections', 'aliyun', 'domain')
@@ -94,7 +84,7 @@ class BuiltCollection(object):
 
 
 @pytest.fixture(scope='module')
-def built_collection(tmp_path_factory):
+def built_collection(tmp_path_factory, venv_tool):
     """The collection built with ansible-galaxy and installed from its tarball into an empty collections path."""
     work = tmp_path_factory.mktemp('galaxy')
     home = work / 'home'
@@ -103,20 +93,20 @@ def built_collection(tmp_path_factory):
     collections_path = work / 'collections'
     env = _clean_env(collections_path, home)
 
-    built = _run([_tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(output), COLLECTION_ROOT], work, env)
+    built = _run([venv_tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(output), COLLECTION_ROOT], work, env)
     assert built.returncode == 0, built.stderr
     metadata = _galaxy_metadata()
     tarball = output / ('%s-%s-%s.tar.gz' % (metadata['namespace'], metadata['name'], metadata['version']))
     assert sorted(os.listdir(str(output))) == [tarball.name]
 
-    installed = _run([_tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', str(collections_path), str(tarball)],
+    installed = _run([venv_tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', str(collections_path), str(tarball)],
                      work, env)
     assert installed.returncode == 0, installed.stderr
-    return BuiltCollection(str(tarball), str(collections_path), str(home))
+    return BuiltCollection(str(tarball), str(collections_path), str(home), venv_tool)
 
 
 def _ansible_doc(built, plugin_type, name):
-    completed = _run([_tool('ansible-doc'), '--json', '-t', plugin_type, FQCN_PREFIX + name], built.home, built.env)
+    completed = _run([built.tool('ansible-doc'), '--json', '-t', plugin_type, FQCN_PREFIX + name], built.home, built.env)
     assert completed.returncode == 0, completed.stderr
     assert '[WARNING]' not in completed.stderr and 'ERROR' not in completed.stderr, completed.stderr
     return json.loads(completed.stdout)[FQCN_PREFIX + name]
@@ -195,7 +185,7 @@ def test_ansible_builder_create_makes_a_context_that_installs_the_collection(bui
         shutil.copy(os.path.join(COLLECTION_ROOT, 'examples', name), str(project / name))
     shutil.copy(built_collection.tarball, str(project / build_file['src']))
 
-    created = _run([_tool('ansible-builder'), 'create', '--file', 'execution-environment.yml', '--context', 'context',
+    created = _run([built_collection.tool('ansible-builder'), 'create', '--file', 'execution-environment.yml', '--context', 'context',
                     '--output-filename', 'Containerfile'], project, built_collection.env)
     assert created.returncode == 0, created.stderr + created.stdout
     context = project / 'context'
@@ -209,7 +199,7 @@ def test_ansible_builder_create_makes_a_context_that_installs_the_collection(bui
     image_collections = tmp_path / 'image-collections'
     env = _clean_env(image_collections, built_collection.home)
     env['ANSIBLE_GALAXY_DISABLE_GPG_VERIFY'] = '1'
-    galaxy = _run([_tool('ansible-galaxy'), 'collection', 'install', '--offline', '-r', 'requirements.yml',
+    galaxy = _run([built_collection.tool('ansible-galaxy'), 'collection', 'install', '--offline', '-r', 'requirements.yml',
                    '--collections-path', str(image_collections)], build_dir, env)
     assert galaxy.returncode == 0, galaxy.stderr
     assert (image_collections / 'ansible_collections' / 'aliyun' / 'domain' / 'MANIFEST.json').is_file()
@@ -232,7 +222,7 @@ def _runtime_requirements():
 
 
 def test_ansible_builder_introspect_lists_the_runtime_requirements(built_collection):
-    completed = _run([_tool('ansible-builder'), 'introspect', '--sanitize', built_collection.collections_path],
+    completed = _run([built_collection.tool('ansible-builder'), 'introspect', '--sanitize', built_collection.collections_path],
                      built_collection.home, built_collection.env)
     assert completed.returncode == 0, completed.stderr
     report = yaml.safe_load(completed.stdout)

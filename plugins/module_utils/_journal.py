@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""JSON Lines journal of task results (internal use only).
+
+A result that has been acknowledged is gone from PollTaskResult for good, so every result is written
+here, durably, before anything may confirm it.  One JSON object per line, one line per task detail,
+never two lines for the same ``task_detail_no``.  Only the task-detail fields are written: a journal
+never holds credentials.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import json
+import os
+
+try:
+    import fcntl
+    HAS_FCNTL = True
+except ImportError:  # pragma: no cover - not a POSIX system
+    HAS_FCNTL = False
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
+
+JOURNAL_KEY = 'task_detail_no'
+
+
+class JournalError(DomainError):
+    """The journal file cannot be read or written; the message names the file."""
+
+    default_code = 'JournalError'
+
+
+def _record_key(record, path):
+    key = record.get(JOURNAL_KEY) if isinstance(record, dict) else None
+    if not key:
+        raise JournalError('journal %s: refusing to write a record without %s: %r' % (path, JOURNAL_KEY, record))
+    return key
+
+
+def _parse_lines(handle, path):
+    """Yield the records of an open journal; a torn last line (a crash mid-write) is skipped."""
+    for line_no, raw in enumerate(handle, 1):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError:
+            if not raw.endswith('\n'):
+                # Only the last line of a file can lack its newline: a write cut short by a crash.
+                continue
+            raise JournalError('journal %s: line %d is not valid JSON' % (path, line_no))
+        if not isinstance(record, dict) or JOURNAL_KEY not in record:
+            raise JournalError('journal %s: line %d is not a task result (no %s)' % (path, line_no, JOURNAL_KEY))
+        yield record
+
+
+def _ends_with_newline(path):
+    """True for an empty file or one whose last byte is a newline."""
+    with open(path, 'rb') as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b'\n'
+
+
+def read_journal(path):
+    """Every record of the journal at ``path``, in file order; an absent file is an empty journal."""
+    try:
+        with open(path, 'r', encoding='utf-8') as handle:
+            for record in _parse_lines(handle, path):
+                yield record
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return
+        raise JournalError('journal %s: cannot read: %s' % (path, exc.strerror or exc))
+
+
+class JournalWriter(object):
+    """Appends results to a journal, skipping every ``task_detail_no`` already in the file.
+
+    Use as a context manager: the file is locked (so two runs sharing a journal never interleave or
+    duplicate), read once for the numbers it already holds, appended to page by page, and flushed and
+    fsynced on close.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.known = set()
+        self.written = 0
+        self._handle = None
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        self.close()
+        return False
+
+    def open(self):
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            raise JournalError('journal %s: directory %s does not exist' % (self.path, directory))
+        try:
+            self._handle = open(self.path, 'a+', encoding='utf-8')
+        except OSError as exc:
+            raise JournalError('journal %s: cannot open for writing: %s' % (self.path, exc.strerror or exc))
+        try:
+            if HAS_FCNTL:
+                fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+            self._handle.seek(0)
+            for record in _parse_lines(self._handle, self.path):
+                self.known.add(record[JOURNAL_KEY])
+            self._handle.seek(0, os.SEEK_END)
+            if not _ends_with_newline(self.path):
+                # A torn line from a crash: end it so the next record starts on a line of its own.
+                self._handle.write('\n')
+        except Exception:
+            self._handle.close()
+            self._handle = None
+            raise
+
+    def append(self, records):
+        """Write the records not yet in the journal; returns how many were written."""
+        lines = []
+        for record in records:
+            key = _record_key(record, self.path)
+            if key in self.known:
+                continue
+            self.known.add(key)
+            lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False) + '\n')
+        if lines:
+            try:
+                self._handle.write(''.join(lines))
+                self._handle.flush()
+            except OSError as exc:
+                raise JournalError('journal %s: cannot write: %s' % (self.path, exc.strerror or exc))
+            self.written += len(lines)
+        return len(lines)
+
+    def close(self):
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            raise JournalError('journal %s: cannot flush to disk: %s' % (self.path, exc.strerror or exc))
+        finally:
+            handle.close()
+
+
+def append_journal(path, records):
+    """Append ``records`` to the journal at ``path`` durably; returns how many lines were new."""
+    with JournalWriter(path) as writer:
+        return writer.append(records)

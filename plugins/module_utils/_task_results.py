@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading task results from PollTaskResult (internal use only).
+
+One place turns the API's TaskDetail objects into snake_case dicts, filters them, counts them and
+streams them into a journal, so that the ``domain_task_result`` module, its lookup and the ``ack``
+module read results the same way.  Memory stays bounded for huge collections when the caller does
+not ask to keep every result (journal plus a streamable query).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+try:
+    import jmespath
+    HAS_JMESPATH = True
+    JMESPATH_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised only without jmespath
+    jmespath = None
+    HAS_JMESPATH = False
+    JMESPATH_IMPORT_ERROR = exc
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
+
+POLL_ACTION = 'PollTaskResult'
+ITEMS_PATH = ('Data', 'TaskDetail')
+MAX_PAGE_SIZE = 1000
+
+STATUS_WAITING = 0
+STATUS_EXECUTING = 1
+STATUS_SUCCESS = 2
+STATUS_FAILURE = 3
+FINAL_STATUS_CODES = (STATUS_SUCCESS, STATUS_FAILURE)
+STATUS_NAMES = {
+    'WAITING_EXECUTE': STATUS_WAITING,
+    'EXECUTING': STATUS_EXECUTING,
+    'EXECUTE_SUCCESS': STATUS_SUCCESS,
+    'EXECUTE_FAILURE': STATUS_FAILURE,
+}
+
+# Every field of the API's TaskDetail, in the order the documentation lists them; each converted
+# result carries all of them (None when the service left one out).
+TASK_DETAIL_FIELDS = (
+    ('TaskNo', 'task_no'),
+    ('TaskDetailNo', 'task_detail_no'),
+    ('TaskType', 'task_type'),
+    ('TaskTypeDescription', 'task_type_description'),
+    ('InstanceId', 'instance_id'),
+    ('DomainName', 'domain_name'),
+    ('TaskStatus', 'task_status'),
+    ('TaskStatusCode', 'task_status_code'),
+    ('TryCount', 'try_count'),
+    ('ErrorMsg', 'error_msg'),
+    ('TaskResult', 'task_result'),
+    ('CreateTime', 'create_time'),
+    ('UpdateTime', 'update_time'),
+)
+_KNOWN_FIELDS = dict(TASK_DETAIL_FIELDS)
+_INTEGER_FIELDS = ('task_status_code', 'try_count')
+
+RESULT_STATUS_CHOICES = {'success': STATUS_SUCCESS, 'failure': STATUS_FAILURE, '2': STATUS_SUCCESS, '3': STATUS_FAILURE}
+ENVELOPE_FIELDS = (
+    ('TotalItemNum', 'total_item_num'),
+    ('CurrentPageNum', 'current_page_num'),
+    ('TotalPageNum', 'total_page_num'),
+    ('PageSize', 'page_size'),
+    ('PrePage', 'pre_page'),
+    ('NextPage', 'next_page'),
+)
+
+_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+
+
+def to_snake(name):
+    """``TaskDetailNo`` -> ``task_detail_no``; for fields the API may add later."""
+    return _CAMEL_BOUNDARY.sub('_', name).lower()
+
+
+def _as_int(value):
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def convert_task_detail(raw):
+    """One TaskDetail object as a snake_case dict holding every documented field."""
+    result = dict((snake, None) for _api, snake in TASK_DETAIL_FIELDS)
+    for key, value in raw.items():
+        result[_KNOWN_FIELDS.get(key) or to_snake(key)] = value
+    for name in _INTEGER_FIELDS:
+        result[name] = _as_int(result[name])
+    if result['task_status_code'] is None and result['task_status'] in STATUS_NAMES:
+        result['task_status_code'] = STATUS_NAMES[result['task_status']]
+    return result
+
+
+def convert_envelope(body):
+    """The paging envelope of a PollTaskResult answer, in snake_case."""
+    envelope = {}
+    for api_name, snake in ENVELOPE_FIELDS:
+        value = body.get(api_name, body.get(snake))
+        envelope[snake] = value if api_name in ('PrePage', 'NextPage') else _as_int(value)
+    return envelope
+
+
+def normalize_result_status(value, option='task_result_status'):
+    """``success``/``failure`` (or the API's 2/3) -> the API's integer; None stays None."""
+    if value is None:
+        return None
+    key = str(value).strip().lower()
+    if key not in RESULT_STATUS_CHOICES:
+        raise DomainConfigError('%s: %r is not allowed; use success, failure, 2 or 3' % (option, value), option=option)
+    return RESULT_STATUS_CHOICES[key]
+
+
+def validate_page_size(value, option='page_size'):
+    if value is None:
+        return MAX_PAGE_SIZE
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
+        raise DomainConfigError('%s: %r is not allowed; use an integer from 1 to %d' % (option, value, MAX_PAGE_SIZE),
+                                option=option)
+    return value
+
+
+def validate_page_num(value, option='page_num'):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DomainConfigError('%s: %r is not allowed; use an integer of 1 or more' % (option, value), option=option)
+    return value
+
+
+def poll_params(task_no=None, domain_name=None, instance_id=None, result_status=None):
+    """The PollTaskResult filters in API names (None values are dropped by the client)."""
+    return {
+        'TaskNo': task_no,
+        'DomainName': domain_name,
+        'InstanceId': instance_id,
+        'TaskResultStatus': result_status,
+    }
+
+
+def iter_task_results(client, task_no=None, domain_name=None, instance_id=None, result_status=None,
+                      page_size=MAX_PAGE_SIZE, deadline=None):
+    """Every result PollTaskResult returns for the filters, all pages, de-duplicated, in snake_case."""
+    params = poll_params(task_no, domain_name, instance_id, result_status)
+    for raw in client.paginate(POLL_ACTION, params, items_path=ITEMS_PATH, dedupe_key='TaskDetailNo',
+                               page_size=page_size, deadline=deadline):
+        yield convert_task_detail(raw)
+
+
+def fetch_result_page(client, page_num, task_no=None, domain_name=None, instance_id=None, result_status=None,
+                      page_size=MAX_PAGE_SIZE):
+    """One page of results and its paging envelope (snake_case)."""
+    params = poll_params(task_no, domain_name, instance_id, result_status)
+    items, envelope = client.fetch_page(POLL_ACTION, params, page_num, page_size, ITEMS_PATH)
+    return [convert_task_detail(raw) for raw in items], convert_envelope(envelope)
+
+
+def empty_summary():
+    return {'total': 0, 'succeeded': 0, 'failed': 0, 'pending': 0}
+
+
+def summarize(results, summary=None):
+    """Add the results to a ``summary`` dict (total, succeeded, failed, pending) and return it."""
+    summary = empty_summary() if summary is None else summary
+    for result in results:
+        code = result.get('task_status_code')
+        summary['total'] += 1
+        if code == STATUS_SUCCESS:
+            summary['succeeded'] += 1
+        elif code == STATUS_FAILURE:
+            summary['failed'] += 1
+        else:
+            summary['pending'] += 1
+    return summary
+
+
+class ResultQuery(object):
+    """A jmespath expression over the list of results, evaluated on plain data.
+
+    Expressions that project over the list (``[?...].field``, ``[*].field``) are evaluated page by
+    page, so results need not be kept in memory to answer them.
+    """
+
+    def __init__(self, expression, option='query'):
+        if not HAS_JMESPATH:
+            raise DomainConfigError('%s: the jmespath Python library is required (%s)' % (option, JMESPATH_IMPORT_ERROR),
+                                    option=option)
+        try:
+            self.compiled = jmespath.compile(expression)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise DomainConfigError('%s: %r is not a valid JMESPath expression: %s' % (option, expression, exc),
+                                    option=option)
+        self.expression = expression
+        root = self.compiled.parsed
+        self.streamable = (root.get('type') in ('projection', 'filter_projection')
+                           and root['children'][0].get('type') == 'identity')
+        self._partial = []
+
+    def search(self, results):
+        return self.compiled.search(results)
+
+    def feed(self, results):
+        """Evaluate a streamable expression on one chunk of the list."""
+        self._partial.extend(self.compiled.search(results) or [])
+
+    def streamed_result(self):
+        return self._partial
+
+
+class FailedTasksError(DomainError):
+    """Waited details ended in EXECUTE_FAILURE; ``failures`` names the domains and their messages."""
+
+    default_code = 'TaskFailed'
+
+    def __init__(self, failures, total):
+        self.failures = failures
+        shown = '; '.join('%s: %s' % (item['domain_name'], item['error_msg'] or 'no error message')
+                          for item in failures[:20])
+        more = ' (and %d more)' % (len(failures) - 20) if len(failures) > 20 else ''
+        super(FailedTasksError, self).__init__(
+            '%d of %d details ended in EXECUTE_FAILURE: %s%s' % (len(failures), total, shown, more))
+
+
+class ResultCollector(object):
+    """Receives results chunk by chunk: filters, counts, journals, queries, and keeps them if asked."""
+
+    def __init__(self, task_type=None, journal=None, query=None, keep_results=True):
+        self.task_type = task_type
+        self.journal = journal
+        self.query = query
+        self.keep_results = keep_results or (query is not None and not query.streamable)
+        self.results = []
+        self.summary = empty_summary()
+        self.failures = []
+        self.seen = set()
+        self.per_task = {}
+
+    def add(self, chunk):
+        accepted = []
+        for result in chunk:
+            key = result.get('task_detail_no')
+            if key in self.seen:
+                continue
+            if self.task_type and result.get('task_type') != self.task_type:
+                continue
+            self.seen.add(key)
+            accepted.append(result)
+            self.per_task[result.get('task_no')] = self.per_task.get(result.get('task_no'), 0) + 1
+            if result.get('task_status_code') == STATUS_FAILURE:
+                self.failures.append({'domain_name': result.get('domain_name'), 'error_msg': result.get('error_msg'),
+                                      'task_detail_no': key, 'task_no': result.get('task_no')})
+        if not accepted:
+            return
+        summarize(accepted, self.summary)
+        if self.journal is not None:
+            self.journal.append(accepted)
+        if self.query is not None and self.query.streamable:
+            self.query.feed(accepted)
+        if self.keep_results:
+            self.results.extend(accepted)
+
+    def consume(self, iterator, chunk_size=MAX_PAGE_SIZE):
+        chunk = []
+        for result in iterator:
+            chunk.append(result)
+            if len(chunk) >= chunk_size:
+                self.add(chunk)
+                chunk = []
+        self.add(chunk)
+
+    def query_result(self):
+        if self.query is None:
+            return None
+        if self.query.streamable:
+            return self.query.streamed_result()
+        return self.query.search(self.results)

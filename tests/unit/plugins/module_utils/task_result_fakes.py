@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An in-memory Domain task API behind a fake ``requests`` session, driven by a fake clock.
+
+Unit tests of the waiter and of result collection use the real DomainClient; only the HTTP
+exchange is replaced, by this small model of task details moving through their states over time.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+try:
+    from urllib.parse import parse_qsl, urlsplit
+except ImportError:  # pragma: no cover
+    from urlparse import parse_qsl, urlsplit  # type: ignore
+
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
+
+STATUS_NAMES = {0: 'WAITING_EXECUTE', 1: 'EXECUTING', 2: 'EXECUTE_SUCCESS', 3: 'EXECUTE_FAILURE'}
+
+
+class FakeClock(object):
+    """A monotonic clock that only moves when something sleeps or a request takes time."""
+
+    def __init__(self, start=1000.0, request_seconds=0.01):
+        self.now = start
+        self.request_seconds = request_seconds
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0, seconds
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class FakeResponse(object):
+    def __init__(self, status_code, body, headers=None):
+        self.status_code = status_code
+        self.content = body if isinstance(body, bytes) else json.dumps(body).encode('utf-8')
+        self.headers = dict({'Content-Type': 'application/json;charset=utf-8'}, **(headers or {}))
+
+
+class FakeDetail(object):
+    def __init__(self, task_no, number, domain, start_at, final_at, fails, task_type='CHG_DNS'):
+        self.task_no = task_no
+        self.number = number
+        self.domain = domain
+        self.start_at = start_at
+        self.final_at = final_at
+        self.fails = fails
+        self.task_type = task_type
+        self.acknowledged = False
+
+    def status(self, now):
+        if now >= self.final_at:
+            return 3 if self.fails else 2
+        return 1 if now >= self.start_at else 0
+
+    def as_api(self, now, lang='en'):
+        code = self.status(now)
+        return {
+            'TaskNo': self.task_no, 'TaskDetailNo': self.number, 'TaskType': self.task_type,
+            'TaskTypeDescription': u'修改DNS' if lang == 'zh' else 'DNS Modification',
+            'InstanceId': 'S2024' + self.number[-8:], 'DomainName': self.domain,
+            'TaskStatus': STATUS_NAMES[code], 'TaskStatusCode': code,
+            'TryCount': 3 if self.fails and code == 3 else 0,
+            'ErrorMsg': 'The domain is locked by the registry.' if code == 3 else 'The operation is successful.',
+            'TaskResult': None, 'CreateTime': '2024-01-02 03:04:05', 'UpdateTime': '2024-01-02 03:05:05',
+        }
+
+
+class FakeTaskApi(object):
+    """Answers QueryTaskDetailList, PollTaskResult and AcknowledgeTaskResult from in-memory details."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.details = []
+        self.calls = []
+        self.faults = []
+        self._request_number = 0
+
+    def add_task(self, task_no, domains, final_in, start_in=None, failing=(), task_type='CHG_DNS'):
+        """``final_in``/``start_in``: seconds from now, one number for all domains or one per domain."""
+        now = self.clock()
+        for index, domain in enumerate(domains):
+            final = final_in[index] if isinstance(final_in, (list, tuple)) else final_in
+            start = 0.0 if start_in is None else (start_in[index] if isinstance(start_in, (list, tuple)) else start_in)
+            number = '%s-%05d' % (task_no.replace('-', '')[:12], index)
+            self.details.append(FakeDetail(task_no, number, domain, now + start, now + final, domain in failing,
+                                           task_type))
+        return task_no
+
+    def fail_next(self, count, code='Throttling.User', status=400, message='Request was denied due to user flow control.'):
+        for _ in range(count):
+            self.faults.append((status, {'Code': code, 'Message': message}))
+
+    def count(self, action):
+        return sum(1 for name, _params in self.calls if name == action)
+
+    def handle(self, action, params):
+        self.calls.append((action, params))
+        self._request_number += 1
+        request_id = 'REQ-%06d' % self._request_number
+        if self.faults:
+            status, body = self.faults.pop(0)
+            body = dict(body, RequestId=request_id, HostId='domain.aliyuncs.com')
+            return FakeResponse(status, body)
+        handler = getattr(self, '_' + action, None)
+        if handler is None:
+            return FakeResponse(400, {'Code': 'InvalidAction.NotFound', 'Message': action, 'RequestId': request_id})
+        body = handler(params)
+        body['RequestId'] = request_id
+        return FakeResponse(200, body)
+
+    def _page(self, rows, params):
+        page_num = int(params.get('PageNum', 1))
+        page_size = int(params.get('PageSize', 20))
+        total = len(rows)
+        pages = (total + page_size - 1) // page_size
+        chunk = rows[(page_num - 1) * page_size:page_num * page_size]
+        return {
+            'TotalItemNum': total, 'CurrentPageNum': page_num, 'TotalPageNum': pages, 'PageSize': page_size,
+            'PrePage': page_num > 1, 'NextPage': page_num < pages,
+            'Data': {'TaskDetail': chunk},
+        }
+
+    def _QueryTaskDetailList(self, params):
+        now = self.clock()
+        rows = [d for d in self.details if d.task_no == params['TaskNo']]
+        if 'TaskStatus' in params:
+            rows = [d for d in rows if d.status(now) == int(params['TaskStatus'])]
+        return self._page([d.as_api(now, params.get('Lang', 'en')) for d in rows], params)
+
+    def _PollTaskResult(self, params):
+        now = self.clock()
+        rows = [d for d in self.details if d.status(now) in (2, 3) and not d.acknowledged]
+        for name, attribute in (('TaskNo', 'task_no'), ('DomainName', 'domain')):
+            if name in params:
+                rows = [d for d in rows if getattr(d, attribute) == params[name]]
+        if 'TaskResultStatus' in params:
+            rows = [d for d in rows if d.status(now) == int(params['TaskResultStatus'])]
+        return self._page([d.as_api(now, params.get('Lang', 'en')) for d in rows], params)
+
+    def _AcknowledgeTaskResult(self, params):
+        numbers = set(value for key, value in params.items() if key.startswith('TaskDetailNo.'))
+        confirmed = 0
+        for detail in self.details:
+            if detail.number in numbers and not detail.acknowledged and detail.status(self.clock()) in (2, 3):
+                detail.acknowledged = True
+                confirmed += 1
+        return {'Result': confirmed}
+
+
+class FakeSession(object):
+    """The HTTP boundary: what DomainClient sends to ``requests.Session.post``."""
+
+    def __init__(self, api, clock):
+        self.api = api
+        self.clock = clock
+
+    def post(self, url, data=None, headers=None, **kwargs):
+        self.clock.now += self.clock.request_seconds
+        params = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        action = (headers or {}).get('x-acs-action') or params.get('Action')
+        for name in ('Action', 'Version', 'Format', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion',
+                     'SignatureNonce', 'Timestamp', 'Signature'):
+            params.pop(name, None)
+        return self.api.handle(action, params)
+
+    def close(self):
+        pass
+
+
+def make_client(api, clock, **options):
+    """A real DomainClient whose HTTP goes to ``api`` and whose time is ``clock``."""
+    settings = {'access_key_id': 'testid', 'access_key_secret': 'testsecret', 'endpoint': 'http://127.0.0.1:9'}
+    settings.update(options)
+    return DomainClient(OptionAdapter.from_dict(settings), clock=clock, sleep=clock.sleep, rand=lambda: 0.5,
+                        session=FakeSession(api, clock), environ={})

@@ -133,6 +133,10 @@ class DomainClient(object):
             self._log('credentials from %s' % self._credentials_provider.source)
         return self._credentials_provider
 
+    def resolve_credentials(self):
+        """Walk the credential chain now (it otherwise runs on the first call); DomainConfigError if it finds nothing."""
+        return self.credentials_provider
+
     # --- requests --------------------------------------------------------------------------------
 
     def _business_params(self, params):

@@ -46,9 +46,12 @@ class AliyunDomainModule(AnsibleModule):
     def client(self):
         if self._client is None:
             try:
-                self._client = DomainClient(self.options, log=self._log_progress)
+                client = DomainClient(self.options, log=self._log_progress)
+                # Resolve credentials now, so that a configuration problem fails before any work starts.
+                client.resolve_credentials()
             except DomainConfigError as error:
                 self.fail_from_error(error)
+            self._client = client
         return self._client
 
     def _log_progress(self, message):

@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AliyunDomainLookupBase with the PLUGINS doc fragment loaded into Ansible's real config manager."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible import constants as C
+from ansible.errors import AnsibleError
+
+from ansible_collections.aliyun.domain.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.aliyun.domain.plugins.plugin_utils._lookup import AliyunDomainLookupBase
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+
+PROBE_NAME = 'aliyun.domain.connection_probe'
+
+
+class LookupModule(AliyunDomainLookupBase):
+    """The smallest lookup on the base: one API call per run (the class name gives the plugin type)."""
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        with self.domain_client() as client:
+            self.progress('calling %s' % terms[0])
+            return [client.call(terms[0])]
+
+
+@pytest.fixture(autouse=True)
+def probe_definitions(monkeypatch, tmp_path):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY',
+                 'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_DOMAIN_ENDPOINT',
+                 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'):
+        monkeypatch.delenv(name, raising=False)
+    options = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
+    C.config.initialize_plugin_configuration_definitions('lookup', PROBE_NAME, options)
+
+
+@pytest.fixture
+def server():
+    instance = LocalHttpServer()
+    yield instance
+    instance.close()
+
+
+def probe():
+    lookup = LookupModule()
+    lookup._load_name = PROBE_NAME
+    return lookup
+
+
+def test_plugins_fragment_documents_the_same_options_as_the_modules_fragment():
+    modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
+    assert set(modules) == set(plugins)
+    for name in modules:
+        assert modules[name].get('type') == plugins[name].get('type')
+        assert modules[name].get('default') == plugins[name].get('default')
+        assert plugins[name]['vars'] == [{'name': 'aliyun_domain_%s' % name}]
+
+
+def test_alibaba_cloud_environment_wins_over_legacy_in_lookups(monkeypatch, server):
+    monkeypatch.setenv('ALICLOUD_ACCESS_KEY', 'legacy-id')
+    monkeypatch.setenv('ALICLOUD_SECRET_KEY', 'legacy-secret')
+    monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_ID', 'new-id')
+    monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'new-secret')
+    monkeypatch.setenv('ALIBABA_CLOUD_DOMAIN_ENDPOINT', server.url)
+    assert probe().run(['PollTaskResult'], variables={}) == [{'RequestId': 'req-1'}]
+    assert server.requests[0].signature_is_valid('new-id', 'new-secret')
+
+
+def test_variables_and_direct_options(server):
+    variables = {'aliyun_domain_access_key_id': 'var-id', 'aliyun_domain_access_key_secret': 'var-secret',
+                 'aliyun_domain_endpoint': server.url}
+    probe().run(['PollTaskResult'], variables=variables, signature_version='v1', lang='zh')
+    request = server.requests[0]
+    assert request.signature_is_valid('var-id', 'var-secret')
+    assert request.query['SignatureVersion'] == '1.0' and request.query['Lang'] == 'zh'
+
+
+def test_domain_errors_become_one_ansible_error(server):
+    server.handler = lambda request: json_response(
+        {'RequestId': 'rid', 'Code': 'Forbidden.RAM', 'Message': 'User not authorized'}, status=403)
+    variables = {'aliyun_domain_access_key_id': 'id', 'aliyun_domain_access_key_secret': 'top-secret',
+                 'aliyun_domain_endpoint': server.url}
+    with pytest.raises(AnsibleError) as caught:
+        probe().run(['PollTaskResult'], variables=variables)
+    assert str(caught.value) == 'PollTaskResult failed: Forbidden.RAM: User not authorized (RequestId: rid)'
+
+
+def test_bad_option_value_becomes_ansible_error(server):
+    with pytest.raises(AnsibleError) as caught:
+        probe().run(['PollTaskResult'], variables={'aliyun_domain_endpoint': 'not a url'})
+    assert "Invalid value 'not a url' for option endpoint" in str(caught.value)
+
+
+def test_missing_credentials_in_a_lookup(server):
+    with pytest.raises(AnsibleError) as caught:
+        probe().run(['PollTaskResult'], variables={'aliyun_domain_endpoint': server.url})
+    assert 'No Alibaba Cloud credentials found. Tried:' in str(caught.value)

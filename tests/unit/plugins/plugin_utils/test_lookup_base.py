@@ -62,6 +62,10 @@ def test_plugins_fragment_documents_the_same_options_as_the_modules_fragment():
         assert modules[name].get('type') == plugins[name].get('type')
         assert modules[name].get('default') == plugins[name].get('default')
         assert plugins[name]['vars'] == [{'name': 'aliyun_domain_%s' % name}]
+    # Ansible takes the last environment variable that is set
+    for name in ('access_key_id', 'access_key_secret', 'security_token', 'profile'):
+        assert plugins[name]['env'][-1]['name'].startswith('ALIBABA_CLOUD_')
+        assert plugins[name]['env'][0]['name'].startswith('ALICLOUD_')
 
 
 def test_alibaba_cloud_environment_wins_over_legacy_in_lookups(monkeypatch, server):

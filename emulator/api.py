@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Domain API actions: parameter checks as the service does them, answers shaped like its documentation."""
 
+import functools
 import json
 import math
 import re
@@ -32,7 +33,12 @@ class Request:
 
 
 def service_time(epoch):
-    return time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(epoch + BEIJING_OFFSET))
+    return _service_second(int(epoch))
+
+
+@functools.lru_cache(maxsize=4096)
+def _service_second(second):
+    return time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(second + BEIJING_OFFSET))
 
 
 def task_list_time(epoch):

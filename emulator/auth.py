@@ -4,6 +4,7 @@
 """Signature verification (V3 ACS3-HMAC-SHA256 headers, V1 RPC HMAC-SHA1 query) with the collection's signing code."""
 
 import calendar
+import datetime
 import hashlib
 import hmac
 import importlib.util
@@ -32,6 +33,13 @@ signing = load_signing()
 
 
 def parse_timestamp(value):
+    """Epoch seconds of ``YYYY-MM-DDTHH:MM:SSZ`` (sliced: strptime would be a tenth of a request's time)."""
+    if isinstance(value, str) and len(value) == 20 and value[4] + value[7] + value[10] + value[13] + value[16] + value[19] == '--T::Z':
+        try:
+            return datetime.datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                                     int(value[14:16]), int(value[17:19]), tzinfo=datetime.timezone.utc).timestamp()
+        except ValueError:
+            raise ApiError('InvalidTimeStamp.Format')
     for layout in ('%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%fZ'):
         try:
             return calendar.timegm(time.strptime(value, layout))

@@ -262,7 +262,8 @@ class Handler(BaseHTTPRequestHandler):
             answer = error.body(request_id, HOST_ID, lang)
             extra_headers.update(error.headers)
         except Exception:  # pylint: disable=broad-except
-            traceback.print_exc(file=sys.stderr)
+            if not emulator.args.quiet:
+                traceback.print_exc(file=sys.stderr)
             error = ApiError('InternalError')
             status, code = error.http_status, error.code
             answer = error.body(request_id, HOST_ID, lang)
@@ -345,24 +346,34 @@ class EmulatorServer(ThreadingHTTPServer):
             super(EmulatorServer, self).handle_error(request, client_address)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def create_server(args):
+    """A bound (not yet serving) EmulatorServer for parsed options; ``server.emulator.url`` is set."""
     emulator = Emulator(args)
     try:
         server = EmulatorServer((args.host, args.port), emulator)
-    except OSError as exc:
+        scheme = 'http'
+        if args.tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+            server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+            scheme = 'https'
+    except BaseException:
         emulator.close()
-        sys.stderr.write('cannot listen on %s:%d: %s\n' % (args.host, args.port, exc.strerror))
-        return 1
-    scheme = 'http'
-    if args.tls_cert:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(args.tls_cert, args.tls_key)
-        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
-        scheme = 'https'
+        raise
     host, port = server.server_address[:2]
     shown_host = '[%s]' % host if ':' in host else host
     emulator.url = '%s://%s:%d' % (scheme, shown_host, port)
+    return server
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        server = create_server(args)
+    except (OSError, ssl.SSLError) as exc:
+        sys.stderr.write('cannot serve on %s:%d: %s\n' % (args.host, args.port, exc))
+        return 1
+    emulator = server.emulator
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_args: stop.set())
     signal.signal(signal.SIGINT, lambda *_args: stop.set())

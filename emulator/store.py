@@ -139,6 +139,10 @@ class Store:
         self.seed = seed
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        # Bumped after every commit.  PollTaskResult's COUNT(*) is cached per filter until the next commit or
+        # until the next detail becomes final, whichever comes first: it is the costliest part of a poll.
+        self._version = 0
+        self._poll_counts = {}
         self._connections = []
         self._connections_lock = threading.Lock()
         connection = self._connection()
@@ -170,6 +174,7 @@ class Store:
                 connection.execute('ROLLBACK')
                 raise
             connection.execute('COMMIT')
+            self._version += 1
 
     @contextlib.contextmanager
     def read(self):
@@ -274,8 +279,20 @@ class Store:
                 where.append('%s = ?' % column)
                 args.append(value)
         condition = ' AND '.join(where)
+        key = tuple(args[1:]) + (outcome is None, task_no is None, domain is None, instance_id is None)
+        version = self._version
         with self.read() as connection:
-            total = connection.execute('SELECT COUNT(*) FROM details WHERE ' + condition, args).fetchone()[0]
+            cached = self._poll_counts.get(key)
+            if cached is not None and cached[0] == version and now < cached[1]:
+                total = cached[2]
+            else:
+                total = connection.execute('SELECT COUNT(*) FROM details WHERE ' + condition, args).fetchone()[0]
+                later = connection.execute(
+                    'SELECT MIN(final_at) FROM details WHERE ' + condition.replace('final_at <= ?', 'final_at > ?'),
+                    args).fetchone()[0]
+                if len(self._poll_counts) > 1000:
+                    self._poll_counts = {}
+                self._poll_counts[key] = (version, later if later is not None else float('inf'), total)
             rows = connection.execute(
                 'SELECT %s FROM details WHERE %s ORDER BY final_at, seq LIMIT ? OFFSET ?' % (DETAIL_COLUMNS, condition),
                 args + [page_size, (page_num - 1) * page_size]).fetchall()

@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The emulator's task state machine, driven with explicit clock values (no sleeping)."""
+
+import json
+
+import pytest
+
+from emulator import api
+from emulator.options import Behaviour, SettingError, parse_task_seconds
+from emulator.store import DEFAULT_NAMESERVERS, Store, detail_state, task_state
+
+T0 = 1700000000.0
+DOMAINS = ['example-%05d.com' % i for i in range(1, 11)]
+NS = ['ns1.new.example', 'ns2.new.example']
+
+
+@pytest.fixture
+def store(tmp_path):
+    state = Store(str(tmp_path / 'state.sqlite3'), seed=7)
+    state.seed_domains(DOMAINS)
+    yield state
+    state.close()
+
+
+def behaviour(**changes):
+    return Behaviour().updated(changes)
+
+
+def details_of(store, task_no):
+    return store.task_details(task_no)
+
+
+def states(store, task_no, now):
+    return [detail_state(row, now)[:2] for row in details_of(store, task_no)]
+
+
+def test_success_moves_waiting_executing_success(store):
+    task_no = store.submit(DOMAINS[:2], NS, behaviour(task_seconds=4), '127.0.0.1', T0)
+    assert states(store, task_no, T0) == [(0, 0), (0, 0)]
+    assert states(store, task_no, T0 + 0.9) == [(0, 0), (0, 0)]
+    assert states(store, task_no, T0 + 1.0) == [(1, 0), (1, 0)]
+    assert states(store, task_no, T0 + 3.99) == [(1, 0), (1, 0)]
+    assert states(store, task_no, T0 + 4.0) == [(2, 0), (2, 0)]
+    status, tries, updated = detail_state(details_of(store, task_no)[0], T0 + 100)
+    assert (status, tries, updated) == (2, 0, T0 + 4.0)
+
+
+def test_failing_domain_retries_then_fails_with_try_count(store):
+    task_no = store.submit([DOMAINS[0]], NS, behaviour(task_seconds=2, max_tries=3, fail_domains='00001'), 'ip', T0)
+    row = details_of(store, task_no)[0]
+    seen = [detail_state(row, T0 + t)[:2] for t in (0, 1, 2.1, 3, 4.1, 5.9, 6.0)]
+    assert seen == [(0, 0), (1, 0), (0, 1), (1, 1), (0, 2), (1, 2), (3, 3)]
+    item = api.detail_item(row, T0 + 6, 'en', fail_reason=True)
+    assert item['TaskStatus'] == 'EXECUTE_FAILURE'
+    assert 'rejected' in item['ErrorMsg'] and item['FailReason'] == item['ErrorMsg']
+    # the failed domain keeps its nameservers
+    assert json.loads(store.domain(DOMAINS[0], T0 + 10)[2]) == DEFAULT_NAMESERVERS
+
+
+def test_unknown_domain_fails_after_one_try(store):
+    task_no = store.submit(['not-mine.example'], NS, behaviour(task_seconds=1), 'ip', T0)
+    row = details_of(store, task_no)[0]
+    assert detail_state(row, T0 + 1)[:2] == (3, 1)
+    assert api.detail_item(row, T0 + 1, 'en')['ErrorMsg'] == 'The domain name does not exist in your account.'
+    assert api.detail_item(row, T0 + 1, 'zh')['ErrorMsg'] == '您的账号下不存在该域名。'
+
+
+def test_task_codes_differ_from_detail_codes(store):
+    task_no = store.submit(DOMAINS[:3], NS, behaviour(task_seconds=4), 'ip', T0)
+    task = store.tasks_page(1, 10)[1][0]
+    assert task[1] == task_no
+    assert [task_state(task, T0 + t) for t in (0, 1, 3.9, 4)] == [1, 2, 2, 3]
+    item = api.task_item(task, T0 + 4, 'zh')
+    assert (item['TaskStatus'], item['TaskStatusCode'], item['TaskTypeDescription'], item['TaskNum']) == ('COMPLETE', 3, '修改DNS', 3)
+
+
+def test_zero_seconds_is_final_at_once(store):
+    task_no = store.submit(DOMAINS[:2], NS, behaviour(task_seconds=0), 'ip', T0)
+    assert states(store, task_no, T0) == [(2, 0), (2, 0)]
+    assert store.poll(T0, 1, 20)[0] == 2
+
+
+def test_failure_rate_is_deterministic_per_seed(tmp_path):
+    outcomes = []
+    for name, seed in (('a', 1), ('b', 1), ('c', 2)):
+        state = Store(str(tmp_path / name), seed=seed)
+        state.seed_domains(DOMAINS)
+        task_no = state.submit(DOMAINS, NS, behaviour(task_seconds=1, failure_rate=0.5, max_tries=2), 'ip', T0)
+        outcomes.append(states(state, task_no, T0 + 100))
+        state.close()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] != outcomes[2]
+    assert {status for status, _tries in outcomes[0]} == {2, 3}
+    # a success after a failed try says so in TryCount; a failure used every try
+    assert all(tries in (0, 1) for status, tries in outcomes[0] if status == 2)
+    assert all(tries == 2 for status, tries in outcomes[0] if status == 3)
+
+
+def test_task_seconds_range_spreads_within_bounds(store):
+    task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='1-3'), 'ip', T0)
+    seconds = [row[7] for row in details_of(store, task_no)]
+    assert all(1 <= s <= 3 for s in seconds)
+    assert len(set(seconds)) == len(seconds)
+
+
+def test_poll_lists_final_unacknowledged_only_and_ack_counts_new_confirmations(store):
+    fast = store.submit(DOMAINS[:3], NS, behaviour(task_seconds=1), 'ip', T0)
+    slow = store.submit(DOMAINS[3:5], NS, behaviour(task_seconds=10), 'ip', T0)
+    total, rows = store.poll(T0 + 2, 1, 20)
+    assert total == 3 and {row[2] for row in rows} == {fast}
+    fast_nos = [row[1] for row in rows]
+    slow_nos = [row[1] for row in details_of(store, slow)]
+    # not yet final details, unknown numbers and repeats are not confirmed and not errors
+    assert store.acknowledge(fast_nos[:2] + fast_nos[:1] + slow_nos + ['0' * 32], T0 + 2) == 2
+    assert store.acknowledge(fast_nos, T0 + 2) == 1
+    assert store.acknowledge(fast_nos, T0 + 3) == 0
+    assert store.poll(T0 + 3, 1, 20) == (0, [])
+    # the slow ones arrive later, still acknowledgeable
+    total, rows = store.poll(T0 + 10, 1, 20)
+    assert total == 2 and sorted(row[1] for row in rows) == sorted(slow_nos)
+    # QueryTaskDetailList keeps the acknowledged ones
+    assert len(details_of(store, fast)) == 3
+    records = dict((r[0], r) for r in store.detail_records())
+    assert records[fast_nos[0]][8] == 3  # named in three acknowledgements, confirmed once
+    assert records[fast_nos[0]][7] == T0 + 2
+
+
+def test_poll_filters_and_paging(store):
+    ok = store.submit(DOMAINS[:4], NS, behaviour(task_seconds=0), 'ip', T0)
+    store.submit(DOMAINS[4:6], NS, behaviour(task_seconds=0, fail_domains='.'), 'ip', T0)
+    assert store.poll(T0, 1, 20, outcome=3)[0] == 2
+    assert store.poll(T0, 1, 20, outcome=2)[0] == 4
+    assert store.poll(T0, 1, 20, task_no=ok)[0] == 4
+    assert store.poll(T0, 1, 20, domain=DOMAINS[5])[1][0][4] == DOMAINS[5]
+    total, page = store.poll(T0, 2, 4)
+    assert total == 6 and len(page) == 2
+
+
+def test_poll_count_follows_time_and_acknowledgement(store):
+    store.submit(DOMAINS[:2], NS, behaviour(task_seconds=1), 'ip', T0)
+    store.submit(DOMAINS[2:4], NS, behaviour(task_seconds=5), 'ip', T0)
+    assert store.poll(T0 + 1, 1, 1)[0] == 2
+    assert store.poll(T0 + 2, 1, 1)[0] == 2
+    assert store.poll(T0 + 5, 1, 1)[0] == 4
+    first = store.poll(T0 + 5, 1, 1)[1][0][1]
+    store.acknowledge([first], T0 + 5)
+    assert store.poll(T0 + 5, 1, 1)[0] == 3
+
+
+def test_successful_detail_changes_nameservers_when_final(store):
+    store.submit([DOMAINS[0]], NS, behaviour(task_seconds=2), 'ip', T0)
+    assert json.loads(store.domain(DOMAINS[0], T0 + 1)[2]) == DEFAULT_NAMESERVERS
+    assert json.loads(store.domain(DOMAINS[0], T0 + 2)[2]) == NS
+    # a later task wins over an earlier one
+    store.submit([DOMAINS[0]], ['a.example', 'b.example'], behaviour(task_seconds=1), 'ip', T0 + 3)
+    store.submit([DOMAINS[0]], ['c.example', 'd.example'], behaviour(task_seconds=3), 'ip', T0 + 3)
+    assert json.loads(store.domain(DOMAINS[0], T0 + 4.5)[2]) == ['a.example', 'b.example']
+    assert json.loads(store.domain(DOMAINS[0], T0 + 6)[2]) == ['c.example', 'd.example']
+
+
+def test_submissions_counted_per_domain_and_duplicates_collapse(store):
+    store.submit([DOMAINS[0], DOMAINS[0], DOMAINS[1]], NS, behaviour(), 'ip', T0)
+    store.submit([DOMAINS[0]], NS, behaviour(), 'ip', T0, source='seed')
+    assert store.submissions() == {DOMAINS[0]: 1, DOMAINS[1]: 1}
+    assert store.counts(T0)['details'] == 3
+
+
+def test_task_history_cursor_pages_newest_first(store):
+    task_nos = [store.submit([DOMAINS[i]], NS, behaviour(), 'ip', T0 + i) for i in range(5)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        previous, rows, following = store.task_history(2, cursor_ms=cursor and cursor[0], cursor_task_no=cursor and cursor[1])
+        if pages:
+            assert previous is not None
+        seen.extend(row[1] for row in rows)
+        pages += 1
+        if following is None:
+            break
+        cursor = (following[3], following[1])
+    assert seen == list(reversed(task_nos)) and pages == 3
+    previous, rows, _following = store.task_history(2, cursor_task_no=task_nos[2])
+    assert [row[1] for row in rows] == [task_nos[2], task_nos[1]]
+    assert previous[1] == task_nos[4]
+
+
+def test_state_survives_reopening(tmp_path):
+    path = str(tmp_path / 'state.sqlite3')
+    first = Store(path)
+    first.seed_domains(DOMAINS)
+    task_no = first.submit(DOMAINS[:2], NS, behaviour(task_seconds=5), 'ip', T0)
+    done = first.submit(DOMAINS[2:3], NS, behaviour(task_seconds=0), 'ip', T0)
+    first.acknowledge([row[1] for row in first.task_details(done)], T0)
+    first.close()
+    second = Store(path)
+    try:
+        assert states(second, task_no, T0 + 2) == [(1, 0), (1, 0)]
+        assert states(second, task_no, T0 + 5) == [(2, 0), (2, 0)]
+        assert second.poll(T0 + 5, 1, 10)[0] == 2
+        assert json.loads(second.domain(DOMAINS[0], T0 + 5)[2]) == NS
+        assert second.counts(T0 + 5)['acknowledged'] == 1
+    finally:
+        second.close()
+
+
+def test_reset_forgets_tasks_and_restores_domains(store):
+    store.submit([DOMAINS[0]], NS, behaviour(task_seconds=0), 'ip', T0)
+    store.reset(DOMAINS[:3])
+    assert store.counts(T0)['details'] == 0
+    assert store.counts(T0)['domains'] == 3
+    assert json.loads(store.domain(DOMAINS[0], T0)[2]) == DEFAULT_NAMESERVERS
+
+
+@pytest.mark.parametrize('value, expected', [(2, (2.0, 2.0)), ('0.5', (0.5, 0.5)), ('1-3', (1.0, 3.0)), ([0, 1], (0.0, 1.0))])
+def test_task_seconds_forms(value, expected):
+    assert parse_task_seconds(value) == expected
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'task_seconds': '3-1'}, 'task_seconds'),
+    ({'task_seconds': 'soon'}, 'task_seconds'),
+    ({'throttle_rate': 1.5}, 'throttle_rate'),
+    ({'error_rate': 'x'}, 'error_rate'),
+    ({'latency_ms': -1}, 'latency_ms'),
+    ({'fail_domains': '('}, 'fail_domains'),
+    ({'colour': 'blue'}, 'unknown option(s) colour'),
+])
+def test_bad_settings_name_option_and_value(changes, message):
+    with pytest.raises(SettingError) as caught:
+        Behaviour().updated(changes)
+    assert message in str(caught.value)

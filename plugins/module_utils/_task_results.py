@@ -14,33 +14,36 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import traceback
 
 try:
     import jmespath
     HAS_JMESPATH = True
     JMESPATH_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - exercised only without jmespath
+except ImportError:  # pragma: no cover - exercised only without jmespath
     jmespath = None
     HAS_JMESPATH = False
-    JMESPATH_IMPORT_ERROR = exc
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
+    DomainConfigError,
+    DomainError,
+    DomainWaitTimeout,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import JournalWriter
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (  # noqa: F401 (the status names are shared)
+    FINAL_STATUS_CODES,
+    STATUS_EXECUTING,
+    STATUS_FAILURE,
+    STATUS_NAMES,
+    STATUS_SUCCESS,
+    STATUS_WAITING,
+    TaskWaiter,
+)
 
 POLL_ACTION = 'PollTaskResult'
 ITEMS_PATH = ('Data', 'TaskDetail')
 MAX_PAGE_SIZE = 1000
-
-STATUS_WAITING = 0
-STATUS_EXECUTING = 1
-STATUS_SUCCESS = 2
-STATUS_FAILURE = 3
-FINAL_STATUS_CODES = (STATUS_SUCCESS, STATUS_FAILURE)
-STATUS_NAMES = {
-    'WAITING_EXECUTE': STATUS_WAITING,
-    'EXECUTING': STATUS_EXECUTING,
-    'EXECUTE_SUCCESS': STATUS_SUCCESS,
-    'EXECUTE_FAILURE': STATUS_FAILURE,
-}
 
 # Every field of the API's TaskDetail, in the order the documentation lists them; each converted
 # result carries all of them (None when the service left one out).
@@ -192,7 +195,7 @@ class ResultQuery(object):
 
     def __init__(self, expression, option='query'):
         if not HAS_JMESPATH:
-            raise DomainConfigError('%s: the jmespath Python library is required (%s)' % (option, JMESPATH_IMPORT_ERROR),
+            raise DomainConfigError('%s: the Python library jmespath is required but is not installed' % option,
                                     option=option)
         try:
             self.compiled = jmespath.compile(expression)
@@ -283,3 +286,164 @@ class ResultCollector(object):
         if self.query.streamable:
             return self.query.streamed_result()
         return self.query.search(self.results)
+
+
+def _optional_text(options, name):
+    value = options.get_option(name) if options.has_option(name) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise DomainConfigError('%s: %r is not allowed; use a non-empty string' % (name, value), option=name)
+    return value.strip()
+
+
+def _task_numbers(value, option='task_no'):
+    if value is None:
+        return []
+    values = value if isinstance(value, (list, tuple)) else [value]
+    numbers = []
+    for item in values:
+        if not isinstance(item, str) or not item.strip():
+            raise DomainConfigError('%s: %r is not allowed; use task numbers as non-empty strings' % (option, item),
+                                    option=option)
+        if item.strip() not in numbers:
+            numbers.append(item.strip())
+    return numbers
+
+
+class TaskResultRequest(object):
+    """The validated options of ``domain_task_result`` (module and lookup alike)."""
+
+    def __init__(self, options, task_nos=None):
+        get = options.get_option
+        self.task_nos = _task_numbers(get('task_no') if options.has_option('task_no') else None)
+        for number in _task_numbers(task_nos, option='terms'):
+            if number not in self.task_nos:
+                self.task_nos.append(number)
+        self.domain_name = _optional_text(options, 'domain_name')
+        self.instance_id = _optional_text(options, 'instance_id')
+        self.result_status = normalize_result_status(get('task_result_status'))
+        self.page_num = validate_page_num(get('page_num'))
+        self.page_size = validate_page_size(get('page_size'))
+        self.task_type = _optional_text(options, 'task_type')
+        self.journal = get('journal') or None
+        expression = _optional_text(options, 'query')
+        self.query = ResultQuery(expression) if expression else None
+        self.wait = bool(get('wait'))
+        self.fail_on_failure = get('fail_on_failure') is not False
+        self.wait_timeout = get('wait_timeout')
+        self.poll_interval = get('poll_interval')
+        self.max_poll_interval = get('max_poll_interval')
+        if self.page_num is not None and self.wait:
+            raise DomainConfigError('page_num: %r cannot be combined with wait: true; waiting collects every page'
+                                    % self.page_num, option='page_num')
+        if self.page_num is not None and len(self.task_nos) > 1:
+            raise DomainConfigError('page_num: %r needs at most one task_no, got %d' % (self.page_num, len(self.task_nos)),
+                                    option='page_num')
+        if self.wait and not (self.task_nos or self.domain_name or self.instance_id):
+            raise DomainConfigError('wait: true needs task_no, domain_name or instance_id to know what to wait for',
+                                    option='wait')
+
+    @property
+    def keep_results(self):
+        """Results are returned unless the journal holds them and a query says what the play needs."""
+        return not (self.journal and self.query is not None)
+
+    def filters(self, task_no=None):
+        return dict(task_no=task_no, domain_name=self.domain_name, instance_id=self.instance_id,
+                    result_status=self.result_status)
+
+    def describe_match(self):
+        parts = ['%s=%s' % (name, value) for name, value in (('domain_name', self.domain_name),
+                                                           ('instance_id', self.instance_id)) if value]
+        return 'a result for %s' % ' '.join(parts)
+
+
+def _collect(client, request, collector, deadline=None):
+    for task_no in request.task_nos or [None]:
+        collector.consume(iter_task_results(client, page_size=request.page_size, deadline=deadline,
+                                            **request.filters(task_no)))
+
+
+def _result_of(request, collector, client, started):
+    result = {'changed': False, 'summary': collector.summary}
+    result['task_results'] = collector.results if request.keep_results else []
+    if request.query is not None:
+        result['query_result'] = collector.query_result()
+    return _with_accounting(result, client, started)
+
+
+def _with_accounting(result, client, started):
+    result['request_ids'] = list(client.request_ids)
+    result['api_calls'] = client.api_calls
+    result['elapsed'] = round(client.clock() - started, 3)
+    return result
+
+
+def run_task_result(client, request, log=None, journal_writer=None):
+    """Wait (if asked) and collect results as ``request`` says; the module's result dict.
+
+    Failures raise a DomainError whose ``result`` attribute (when present) holds everything collected
+    so far, so that a failing task still returns and journals every result.
+    """
+    started = client.clock()
+    if request.page_num is not None:
+        items, envelope = fetch_result_page(client, request.page_num, page_size=request.page_size,
+                                            **request.filters(request.task_nos[0] if request.task_nos else None))
+        writer = JournalWriter(request.journal) if request.journal else None
+        if writer is not None:
+            writer.open()
+        try:
+            collector = ResultCollector(request.task_type, writer, request.query, request.keep_results)
+            collector.add(items)
+        finally:
+            if writer is not None:
+                writer.close()
+        result = _result_of(request, collector, client, started)
+        result.update(envelope)
+        return result
+
+    waiter = None
+    wait_error = None
+    if request.wait:
+        waiter = TaskWaiter(client, request.wait_timeout, request.poll_interval, request.max_poll_interval, log=log)
+    writer = JournalWriter(request.journal) if request.journal else None
+    if writer is not None:
+        writer.open()
+    try:
+        collector = ResultCollector(request.task_type, writer, request.query, request.keep_results)
+        if waiter is not None and request.task_nos:
+            try:
+                waiter.wait_for_tasks(request.task_nos)
+            except DomainWaitTimeout as error:
+                wait_error = error
+            _collect(client, request, collector)
+        elif waiter is not None:
+            def probe():
+                attempt = ResultCollector(request.task_type, writer, request.query, request.keep_results)
+                _collect(client, request, attempt, deadline=waiter.deadline)
+                return attempt if attempt.summary['total'] else None
+
+            try:
+                collector = waiter.wait_until(probe, request.describe_match())
+            except DomainWaitTimeout as error:
+                wait_error = error
+        else:
+            _collect(client, request, collector)
+    finally:
+        if writer is not None:
+            writer.close()
+
+    result = _result_of(request, collector, client, started)
+    if wait_error is not None:
+        progress = wait_error.progress
+        result['summary']['pending'] = progress.get('pending') or 0
+        result['pending_domains'] = progress.get('pending_domains', [])
+        wait_error.result = result
+        raise wait_error
+    if request.wait and request.fail_on_failure and collector.failures:
+        error = FailedTasksError(collector.failures, collector.summary['total'])
+        result['failed_domains'] = [item['domain_name'] for item in collector.failures]
+        error.result = result
+        raise error
+    return result

@@ -28,15 +28,21 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainWaitTimeout,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
-from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
-    STATUS_EXECUTING,
-    STATUS_FAILURE,
-    STATUS_NAMES,
-    STATUS_SUCCESS,
-    STATUS_WAITING,
-)
 
 DETAIL_ACTION = 'QueryTaskDetailList'
+
+# Task-detail status codes (TaskStatusCode); task (batch) codes are numbered differently.
+STATUS_WAITING = 0
+STATUS_EXECUTING = 1
+STATUS_SUCCESS = 2
+STATUS_FAILURE = 3
+FINAL_STATUS_CODES = (STATUS_SUCCESS, STATUS_FAILURE)
+STATUS_NAMES = {
+    'WAITING_EXECUTE': STATUS_WAITING,
+    'EXECUTING': STATUS_EXECUTING,
+    'EXECUTE_SUCCESS': STATUS_SUCCESS,
+    'EXECUTE_FAILURE': STATUS_FAILURE,
+}
 DEFAULT_WAIT_TIMEOUT = 900.0
 DEFAULT_POLL_INTERVAL = 1.0
 DEFAULT_MAX_POLL_INTERVAL = 30.0

@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 
 try:
@@ -130,48 +132,48 @@ class ConnectionSettings(object):
         self.base_url = '%s://%s/' % (parts.scheme, parts.netloc)
 
 
+def _invalid(name, value, expected):
+    return DomainConfigError('Invalid value %r for option %s: expected %s.' % (value, name, expected), option=name)
+
+
+def _value(options, name):
+    return options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+
+
 def _choice(options, name, allowed):
-    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+    value = _value(options, name)
     if value not in allowed:
-        raise DomainConfigError(
-            'Invalid value %r for option %s: expected one of %s.' % (value, name, ', '.join(allowed)), option=name)
+        raise _invalid(name, value, 'one of %s' % ', '.join(allowed))
     return value
 
 
-def _positive_number(options, name):
-    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
+def _number(options, name, convert, valid, expected):
+    value = _value(options, name)
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = None if isinstance(value, bool) else convert(value)
+    except (TypeError, ValueError, OverflowError):
         number = None
-    if number is None or not number > 0 or number == float('inf'):
-        raise DomainConfigError(
-            'Invalid value %r for option %s: expected a number of seconds greater than 0.' % (value, name), option=name)
+    if number is None or not valid(value, number):
+        raise _invalid(name, value, expected)
     return number
+
+
+def _positive_number(options, name):
+    return _number(options, name, float, lambda value, number: 0 < number < float('inf'),
+                   'a number of seconds greater than 0')
 
 
 def _non_negative_int(options, name):
-    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or number < 0 or isinstance(value, bool) or (isinstance(value, float) and value != number):
-        raise DomainConfigError(
-            'Invalid value %r for option %s: expected a whole number of 0 or more.' % (value, name), option=name)
-    return number
+    return _number(options, name, int, lambda value, number: number >= 0 and not (isinstance(value, float) and value != number),
+                   'a whole number of 0 or more')
 
 
 def _boolean(options, name):
-    value = options.get_option_default(name, CONNECTION_DEFAULTS.get(name))
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ('1', 'true', 'yes', 'on', 'y', 't'):
-        return True
-    if text in ('0', 'false', 'no', 'off', 'n', 'f'):
-        return False
-    raise DomainConfigError('Invalid value %r for option %s: expected a boolean.' % (value, name), option=name)
+    value = _value(options, name)
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise _invalid(name, value, 'a boolean')
 
 
 def resolve_endpoint(endpoint, region, environ):

@@ -19,18 +19,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainTransportError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 
 KEY_ID = 'LTAI5tTestKeyId'
 SECRET = 'Secret/With+Special=Chars'
 TOKEN = 'sts-token-value-that-must-stay-secret'
-
-
-@pytest.fixture
-def server():
-    instance = LocalHttpServer()
-    yield instance
-    instance.close()
 
 
 class Recorder(object):

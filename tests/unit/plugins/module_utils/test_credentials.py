@@ -20,7 +20,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._credentials import 
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 
 NOW = 1700000000.0
 
@@ -33,13 +33,6 @@ def iso(epoch):
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv('HOME', str(tmp_path))
     return tmp_path
-
-
-@pytest.fixture
-def server():
-    instance = LocalHttpServer()
-    yield instance
-    instance.close()
 
 
 def resolve(options=None, environ=None, clock=lambda: NOW, log=None):

@@ -16,25 +16,14 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 from ansible_collections.aliyun.domain.plugins.module_utils._options import connection_argument_spec
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 
 SECRET = 'module-test-secret'
 
 
-@pytest.fixture
-def server():
-    instance = LocalHttpServer()
-    yield instance
-    instance.close()
-
-
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv('HOME', str(tmp_path))
-    for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY',
-                 'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_DOMAIN_ENDPOINT',
-                 'ALIBABA_CLOUD_ECS_METADATA'):
-        monkeypatch.delenv(name, raising=False)
+def clean_environment(clean_connection_environment):
+    return clean_connection_environment
 
 
 def run_failing(args, capsys, spec=None):

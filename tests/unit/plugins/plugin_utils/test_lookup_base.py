@@ -15,7 +15,7 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.aliyun.domain.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.aliyun.domain.plugins.plugin_utils._lookup import AliyunDomainLookupBase
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 
 PROBE_NAME = 'aliyun.domain.connection_probe'
 
@@ -31,21 +31,9 @@ class LookupModule(AliyunDomainLookupBase):
 
 
 @pytest.fixture(autouse=True)
-def probe_definitions(monkeypatch, tmp_path):
-    monkeypatch.setenv('HOME', str(tmp_path))
-    for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY',
-                 'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_DOMAIN_ENDPOINT',
-                 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'):
-        monkeypatch.delenv(name, raising=False)
+def probe_definitions(clean_connection_environment):
     options = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
     C.config.initialize_plugin_configuration_definitions('lookup', PROBE_NAME, options)
-
-
-@pytest.fixture
-def server():
-    instance = LocalHttpServer()
-    yield instance
-    instance.close()
 
 
 def probe():

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OptionAdapter and the validation of connection options: every bad value names option, value and what is allowed."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._options import (
+    CONNECTION_DEFAULTS,
+    CONNECTION_OPTION_NAMES,
+    ConnectionSettings,
+    OptionAdapter,
+    connection_argument_spec,
+)
+
+
+def settings(environ=None, **options):
+    return ConnectionSettings(OptionAdapter.from_dict(options), environ or {})
+
+
+def test_argument_spec_names_defaults_and_secrets():
+    spec = connection_argument_spec()
+    assert tuple(spec) == CONNECTION_OPTION_NAMES
+    assert spec['access_key_secret']['no_log'] is True and spec['security_token']['no_log'] is True
+    assert spec['access_key_id']['no_log'] is False
+    for name, default in CONNECTION_DEFAULTS.items():
+        assert spec[name]['default'] == default
+    assert connection_argument_spec() is not spec
+
+
+def test_defaults_and_typed_values():
+    result = settings()
+    assert (result.signature_version, result.lang, result.timeout, result.connect_timeout, result.max_retries) == (
+        'v3', 'en', 10.0, 5.0, 5)
+    assert result.validate_certs is True and result.base_url == 'https://domain.aliyuncs.com/'
+    typed = settings(timeout='2.5', max_retries='0', validate_certs='no', endpoint='https://EXAMPLE.test:8443/')
+    assert (typed.timeout, typed.max_retries, typed.validate_certs) == (2.5, 0, False)
+    assert typed.host == 'EXAMPLE.test:8443' and typed.base_url == 'https://EXAMPLE.test:8443/'
+
+
+@pytest.mark.parametrize('option,value,expected', [
+    ('signature_version', 'v2', "Invalid value 'v2' for option signature_version: expected one of v3, v1."),
+    ('lang', 'fr', "Invalid value 'fr' for option lang: expected one of en, zh."),
+    ('timeout', 0, 'Invalid value 0 for option timeout: expected a number of seconds greater than 0.'),
+    ('connect_timeout', 'soon', "Invalid value 'soon' for option connect_timeout: expected a number of seconds greater than 0."),
+    ('max_retries', -1, 'Invalid value -1 for option max_retries: expected a whole number of 0 or more.'),
+    ('max_retries', 1.5, 'Invalid value 1.5 for option max_retries: expected a whole number of 0 or more.'),
+    ('validate_certs', 'maybe', "Invalid value 'maybe' for option validate_certs: expected a boolean."),
+    ('endpoint', 'domain.aliyuncs.com', "Invalid value 'domain.aliyuncs.com' for option endpoint: expected a URL such as "
+                                        "https://domain.aliyuncs.com or http://127.0.0.1:8765."),
+    ('endpoint', 'http://127.0.0.1:8765/api', "Invalid value 'http://127.0.0.1:8765/api' for option endpoint: expected a "
+                                              "URL such as https://domain.aliyuncs.com or http://127.0.0.1:8765 "
+                                              "(no path, query or fragment)."),
+    ('endpoint', 'http://127.0.0.1:99999', "Invalid value 'http://127.0.0.1:99999' for option endpoint: expected a URL "
+                                           "such as https://domain.aliyuncs.com or http://127.0.0.1:8765."),
+])
+def test_invalid_values_name_option_value_and_allowed(option, value, expected):
+    with pytest.raises(DomainConfigError) as caught:
+        settings(**{option: value})
+    assert str(caught.value) == expected
+    assert caught.value.option == option
+
+
+def test_endpoint_with_user_info_is_rejected_without_echoing_it():
+    with pytest.raises(DomainConfigError) as caught:
+        settings(endpoint='https://user:hunter2@domain.aliyuncs.com')
+    assert 'hunter2' not in str(caught.value) and 'user info is not allowed' in str(caught.value)
+
+
+def test_invalid_endpoint_from_environment_names_the_variable():
+    with pytest.raises(DomainConfigError) as caught:
+        settings({'ALIBABA_CLOUD_DOMAIN_ENDPOINT': 'localhost:8765'})
+    assert 'option endpoint (from environment variable ALIBABA_CLOUD_DOMAIN_ENDPOINT)' in str(caught.value)
+
+
+def test_endpoint_option_wins_over_environment_and_region():
+    result = settings({'ALIBABA_CLOUD_DOMAIN_ENDPOINT': 'http://127.0.0.1:1'}, endpoint='http://127.0.0.1:2',
+                      region='ap-southeast-1')
+    assert result.base_url == 'http://127.0.0.1:2/'
+
+
+class FakePlugin(object):
+    def __init__(self, options):
+        self.options = options
+
+    def get_option(self, name):
+        return self.options[name]
+
+
+class FakeModule(object):
+    def __init__(self, params):
+        self.params = params
+
+
+def test_adapters_read_modules_plugins_and_dicts_alike():
+    for adapter in (OptionAdapter.from_module(FakeModule({'region': 'r', 'lang': None})),
+                    OptionAdapter.from_plugin(FakePlugin({'region': 'r', 'lang': None})),
+                    OptionAdapter.from_dict({'region': 'r', 'lang': None})):
+        assert adapter.get_option('region') == 'r'
+        assert adapter.get_option_default('lang', 'en') == 'en'
+        assert adapter.has_option('region') and not adapter.has_option('unknown')
+    assert OptionAdapter.from_plugin(FakePlugin({})).get_option('unknown') is None

@@ -27,7 +27,7 @@ description:
     M(aliyun.domain.ack). The R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role)
     does all of this for many domains.
 author:
-  - aliyun.domain contributors
+  - aliyun.domain contributors (!UNKNOWN)
 options:
   domains:
     description:
@@ -60,7 +60,7 @@ options:
         after. A later run with the same file reports those tasks again (in RV(task_nos) and
         RV(domains_adopted)) instead of submitting their domains a second time, and settles a
         submission whose answer was lost.
-      - A line C({"event": "completed"}) closes a migration; records before it are ignored.
+      - A record whose C(event) is C(completed) closes a migration; records before it are ignored.
       - Not written in check mode.
     type: path
   wait:
@@ -80,7 +80,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the current nameservers and predicts RV(changed) and RV(domains_changed); submits nothing.
+    details: Reads the current nameservers and predicts C(changed) and RV(domains_changed); submits nothing.
   diff_mode:
     support: full
     details: Shows the nameservers before and after, per domain that changes.

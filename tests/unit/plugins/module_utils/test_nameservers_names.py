@@ -64,7 +64,7 @@ def test_validate_domains_names_every_bad_value_and_the_option():
     message = str(info.value)
     assert 'dns_migration_domains' in message
     assert "'bad name.com'" in message and "'localhost'" in message
-    assert 'good.com' not in message.split('Allowed')[0]
+    assert 'good.com' not in message.split('Allowed', maxsplit=1)[0]
     assert info.value.option == 'dns_migration_domains'
 
 

@@ -79,22 +79,20 @@ def start_emulator(*args):
 
 def credential_env(emulator):
     """Environment through which every client of the bench finds the emulator and the key."""
-    return {
-        'ALIBABA_CLOUD_ACCESS_KEY_ID': ACCESS_KEY_ID,
-        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': ACCESS_KEY_SECRET,
-        'ALIBABA_CLOUD_DOMAIN_ENDPOINT': emulator.url,
-    }
+    return emulator.client_env()
 
 
-def action_counts(stats):
-    """Requests per action from the emulator's stats (failed requests included: they are API calls too)."""
-    counts = stats.get('requests_per_action') or stats.get('requests', {}).get('per_action') or {}
-    return {action: int(count) for action, count in counts.items()}
+def counters(emulator):
+    """The emulator's counters without the per-detail records (those grow with every seeded result)."""
+    return emulator.stats(details=False)
 
 
 def api_calls_between(before, after):
-    """API calls per action made between two stats snapshots, and their total."""
-    first, last = action_counts(before), action_counts(after)
+    """API calls per action made between two counter snapshots, and their total.
+
+    Every request counts, refused and retried ones included: they are calls the client chose to make.
+    """
+    first, last = before['requests_per_action'], after['requests_per_action']
     per_action = {}
     for action, count in last.items():
         spent = count - first.get(action, 0)
@@ -104,16 +102,11 @@ def api_calls_between(before, after):
 
 
 def seed_completed_results(emulator, count):
-    """Put ``count`` completed details into PollTaskResult, waiting for acknowledgement."""
-    emulator.seed(results=count)
-    stats = emulator.stats()
-    waiting = awaiting_acknowledgement(stats)
+    """Put ``count`` completed details from "another tool" into PollTaskResult."""
+    emulator.seed(count)
+    waiting = counters(emulator)['results_awaiting_acknowledgement']
     if waiting != count:
         raise BenchError('seeding %d results left %r awaiting acknowledgement' % (count, waiting))
-
-
-def awaiting_acknowledgement(stats):
-    return stats.get('results_awaiting_acknowledgement')
 
 
 def clean_environ():

@@ -9,7 +9,7 @@ every variant once, in a rotating order, against a freshly reset and re-seeded e
 from __future__ import annotations
 
 from bench.common import (
-    BenchError, api_calls_between, awaiting_acknowledgement, credential_env, median, ratio, run_playbook, run_script,
+    BenchError, api_calls_between, counters, credential_env, median, ratio, run_playbook, run_script,
     seed_completed_results, start_emulator,
 )
 
@@ -28,10 +28,6 @@ def _run_variant(variant, tree, env):
     return run.wall, {}
 
 
-def _acknowledged_total(stats):
-    return stats.get('details_acknowledged')
-
-
 def run(tree, repeats, results, log):
     samples = {variant: {'wall': [], 'api_calls': [], 'per_action': []} for variant in VARIANTS}
     emulator = start_emulator('--domains', '10')
@@ -42,12 +38,12 @@ def run(tree, repeats, results, log):
             for variant in order:
                 emulator.reset()
                 seed_completed_results(emulator, results)
-                before = emulator.stats()
+                before = counters(emulator)
                 wall, _outcome = _run_variant(variant, tree, env)
-                after = emulator.stats()
-                if awaiting_acknowledgement(after) != 0:
-                    raise BenchError('drain/%s left %r results unacknowledged' % (variant, awaiting_acknowledgement(after)))
-                confirmed = (_acknowledged_total(after) or 0) - (_acknowledged_total(before) or 0)
+                after = counters(emulator)
+                if after['results_awaiting_acknowledgement'] != 0:
+                    raise BenchError('drain/%s left %r results unacknowledged' % (variant, after['results_awaiting_acknowledgement']))
+                confirmed = after['details_acknowledged'] - before['details_acknowledged']
                 if confirmed != results:
                     raise BenchError('drain/%s confirmed %r of %d results' % (variant, confirmed, results))
                 calls, per_action = api_calls_between(before, after)

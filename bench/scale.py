@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import (
-    BenchError, api_calls_between, credential_env, median, module_rss_interpreter, ratio, run_playbook,
+    BenchError, api_calls_between, counters, credential_env, median, module_rss_interpreter, ratio, run_playbook,
     seed_completed_results, start_emulator,
 )
 
@@ -35,10 +35,10 @@ def _measure(variant, tree, emulator, results):
     extra_vars = {'ansible_python_interpreter': module_rss_interpreter(work, rss_log)}
     if variant == 'journal':
         extra_vars['journal'] = str(journal)
-    before = emulator.stats()
+    before = counters(emulator)
     run = run_playbook(tree, PLAYBOOKS[variant], extra_vars=extra_vars, env=credential_env(emulator), measure_rss=True)
     run.check('scale/%s' % variant)
-    after = emulator.stats()
+    after = counters(emulator)
     if variant == 'journal' and _journal_lines(journal) != results:
         raise BenchError('scale/journal: the journal holds %d lines, expected %d' % (_journal_lines(journal), results))
     module_rss = [json.loads(line)['max_rss_kib'] for line in rss_log.read_text().splitlines() if line.strip()]

@@ -15,7 +15,7 @@ import time
 from urllib.parse import urlsplit
 
 from bench.common import (
-    ACCESS_KEY_ID, ACCESS_KEY_SECRET, BenchError, api_calls_between, credential_env, median, ratio, run_playbook,
+    ACCESS_KEY_ID, ACCESS_KEY_SECRET, BenchError, api_calls_between, counters, credential_env, median, ratio, run_playbook,
     start_emulator,
 )
 
@@ -53,13 +53,13 @@ def last_final_time(emulator, task_no, expected):
 def _measure(variant, tree, emulator, client, domains, task_seconds):
     emulator.reset()
     task_no = submit_chg_dns(client, domains)
-    before = emulator.stats()
+    before = counters(emulator)
     extra_vars = {'task_no': task_no}
     if variant == 'until':
         extra_vars.update({'expected_details': len(domains), 'retries': int(math.ceil(task_seconds / 10.0)) + 3})
     run = run_playbook(tree, PLAYBOOKS[variant], extra_vars=extra_vars, env=credential_env(emulator))
     run.check('wait/%s (task %s)' % (variant, task_no))
-    after = emulator.stats()
+    after = counters(emulator)
     moved_on = run.task_event(NEXT_TASK, 'start')['time']
     final = last_final_time(emulator, task_no, len(domains))
     calls, per_action = api_calls_between(before, after)

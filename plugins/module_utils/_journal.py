@@ -59,14 +59,23 @@ def _parse_lines(handle, path):
         yield record
 
 
-def _ends_with_newline(path):
-    """True for an empty file or one whose last byte is a newline."""
+def _complete_length(path, chunk_size=65536):
+    """Bytes of the file up to and including its last newline (the whole file when it ends with one)."""
     with open(path, 'rb') as handle:
         handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b'\n'
+        end = handle.tell()
+        position = end
+        while position > 0:
+            start = max(0, position - chunk_size)
+            handle.seek(start)
+            chunk = handle.read(position - start)
+            if position == end and chunk.endswith(b'\n'):
+                return end
+            newline = chunk.rfind(b'\n')
+            if newline >= 0:
+                return start + newline + 1
+            position = start
+        return 0
 
 
 def read_journal(path):
@@ -117,10 +126,12 @@ class JournalWriter(object):
             self._handle.seek(0)
             for record in _parse_lines(self._handle, self.path):
                 self.known.add(record[JOURNAL_KEY])
+            complete = _complete_length(self.path)
+            if complete < os.path.getsize(self.path):
+                # A line torn by a crash mid-write holds no usable record (its detail is not in
+                # ``known``, so it is written again whole): cut it off.
+                os.ftruncate(self._handle.fileno(), complete)
             self._handle.seek(0, os.SEEK_END)
-            if not _ends_with_newline(self.path):
-                # A torn line from a crash: end it so the next record starts on a line of its own.
-                self._handle.write('\n')
         except Exception:
             self._handle.close()
             self._handle = None

@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The waiter against an in-memory task API behind the real DomainClient, on a fake clock."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
+    DomainApiError,
+    DomainConfigError,
+    DomainWaitTimeout,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
+    TaskWaiter,
+    UnknownTaskError,
+    validate_wait_options,
+    wait_for_tasks,
+)
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
+    FakeClock,
+    FakeTaskApi,
+    make_client,
+)
+
+DOMAINS = ['site-%03d.example' % index for index in range(100)]
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def api(clock):
+    return FakeTaskApi(clock)
+
+
+def spread(count, first, last):
+    step = (last - first) / float(count - 1)
+    return [first + index * step for index in range(count)]
+
+
+def test_returns_once_every_detail_is_final_and_never_before(api, clock):
+    api.add_task('task-a', DOMAINS, spread(100, 2.0, 20.0))
+    finished_at = clock() + 20.0
+    client = make_client(api, clock)
+
+    report = TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert clock() >= finished_at
+    assert clock() - finished_at <= 1.5
+    assert report['pending'] == 0
+    assert report['total'] == 100
+    assert report['task_nos'] == ['task-a']
+
+
+def test_adapts_to_the_completion_rate_instead_of_polling_on_a_fixed_beat(api, clock):
+    api.add_task('task-a', DOMAINS, spread(100, 0.5, 60.0))
+    finished_at = clock() + 60.0
+    client = make_client(api, clock)
+
+    TaskWaiter(client, poll_interval=1, max_poll_interval=60).wait_for_tasks(['task-a'])
+
+    # A fixed one-second beat would have made about 60 calls for the same promptness.
+    assert api.count('QueryTaskDetailList') <= 12
+    assert clock() - finished_at <= 1.5
+    assert max(clock.sleeps) > 10
+
+
+def test_sleeps_stay_between_poll_interval_and_max_poll_interval(api, clock):
+    api.add_task('task-a', DOMAINS[:10], 500.0)
+    client = make_client(api, clock)
+
+    TaskWaiter(client, timeout=1000, poll_interval=2, max_poll_interval=45).wait_for_tasks(['task-a'])
+
+    assert clock.sleeps[0] == 2
+    assert all(2 <= pause <= 45 for pause in clock.sleeps)
+    assert 45 in clock.sleeps
+
+
+def test_already_final_task_costs_one_probe_and_no_sleep(api, clock):
+    api.add_task('task-a', DOMAINS[:5], 1.0)
+    clock.sleep(2)
+    client = make_client(api, clock)
+
+    report = wait_for_tasks(client, ['task-a'])
+
+    assert clock.sleeps == [2]
+    assert report['polls'] == 1
+    assert api.count('QueryTaskDetailList') == 1
+
+
+def test_details_acknowledged_earlier_still_count_as_final(api, clock):
+    api.add_task('task-a', DOMAINS[:4], [1.0, 1.0, 30.0, 30.0])
+    clock.sleep(2)
+    for detail in api.details[:2]:
+        detail.acknowledged = True
+    client = make_client(api, clock)
+
+    report = TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert report['total'] == 4
+    assert clock() >= 1000.0 + 30.0
+
+
+def test_failed_details_end_the_wait(api, clock):
+    api.add_task('task-a', DOMAINS[:10], [5.0] * 8 + [12.0, 12.0], failing=DOMAINS[8:10])
+    client = make_client(api, clock)
+
+    TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert clock() >= 1000.0 + 12.0
+    assert clock() - (1000.0 + 12.0) <= 8
+
+
+def test_waits_for_every_task_of_several(api, clock):
+    api.add_task('task-a', DOMAINS[:10], 3.0)
+    api.add_task('task-b', DOMAINS[10:20], 9.0)
+    client = make_client(api, clock)
+
+    report = TaskWaiter(client).wait_for_tasks(['task-a', 'task-b'])
+
+    assert clock() >= 1000.0 + 9.0
+    assert report['total'] == 20
+
+
+def test_timeout_names_progress_pending_domains_and_elapsed_time(api, clock):
+    api.add_task('task-a', DOMAINS[:12], [1.0] * 9 + [600.0] * 3)
+    client = make_client(api, clock)
+
+    with pytest.raises(DomainWaitTimeout) as caught:
+        TaskWaiter(client, timeout=30).wait_for_tasks(['task-a'])
+
+    message = str(caught.value)
+    assert '9 of 12 details final' in message
+    assert 'site-009.example, site-010.example, site-011.example' in message
+    assert 'Timed out after 30.' in message
+    progress = caught.value.progress
+    assert progress['pending'] == 3
+    assert progress['pending_domains'] == DOMAINS[9:12]
+    assert 30 <= progress['elapsed'] < 31
+
+
+def test_never_sleeps_past_the_deadline(api, clock):
+    api.add_task('task-a', DOMAINS[:3], 600.0)
+    client = make_client(api, clock)
+    start = clock()
+
+    with pytest.raises(DomainWaitTimeout):
+        TaskWaiter(client, timeout=17, poll_interval=5, max_poll_interval=60).wait_for_tasks(['task-a'])
+
+    assert sum(clock.sleeps) <= 17 + 1e-9
+    assert clock() - start < 17 + 1
+
+
+def test_throttling_beyond_the_client_retries_does_not_abort_the_wait(api, clock):
+    api.add_task('task-a', DOMAINS[:5], 8.0)
+    client = make_client(api, clock, max_retries=1)
+    api.fail_next(3)
+    api.fail_next(2, code='ServiceUnavailable', status=503, message='The request has failed due to a temporary failure.')
+
+    report = TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert report['pending'] == 0
+    assert clock() >= 1000.0 + 8.0
+    assert not api.faults
+
+
+def test_a_permanent_error_ends_the_wait_at_once(api, clock):
+    api.add_task('task-a', DOMAINS[:5], 8.0)
+    client = make_client(api, clock)
+    api.fail_next(1, code='InvalidAccessKeyId.NotFound', status=404, message='Specified access key is not found.')
+
+    with pytest.raises(DomainApiError) as caught:
+        TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert caught.value.api_code == 'InvalidAccessKeyId.NotFound'
+    assert clock.sleeps == []
+
+
+def test_unknown_task_number_fails_instead_of_waiting(api, clock):
+    client = make_client(api, clock)
+
+    with pytest.raises(UnknownTaskError) as caught:
+        TaskWaiter(client).wait_for_tasks(['no-such-task'])
+
+    assert 'no-such-task' in str(caught.value)
+    assert clock.sleeps == []
+
+
+def test_wait_until_returns_what_the_probe_found(clock):
+    answers = iter([None, None, [], {'found': 1}])
+    client = make_client(FakeTaskApi(clock), clock)
+
+    found = TaskWaiter(client, poll_interval=1).wait_until(lambda: next(answers), 'a result for domain_name=x')
+
+    assert found == {'found': 1}
+    assert clock.sleeps == [1, 2, 4]
+
+
+def test_wait_until_times_out_with_what_it_waited_for(clock):
+    client = make_client(FakeTaskApi(clock), clock)
+
+    with pytest.raises(DomainWaitTimeout) as caught:
+        TaskWaiter(client, timeout=10).wait_until(lambda: None, 'a result for domain_name=example.com')
+
+    assert 'a result for domain_name=example.com' in str(caught.value)
+    assert sum(clock.sleeps) == pytest.approx(10)
+
+
+@pytest.mark.parametrize('timeout, poll, cap, option', [
+    (0, 1, 30, 'wait_timeout'),
+    (-5, 1, 30, 'wait_timeout'),
+    ('soon', 1, 30, 'wait_timeout'),
+    (900, 0, 30, 'poll_interval'),
+    (900, True, 30, 'poll_interval'),
+    (900, 10, 5, 'max_poll_interval'),
+    (900, 1, float('inf'), 'max_poll_interval'),
+])
+def test_bad_wait_options_name_the_option_and_value(timeout, poll, cap, option):
+    with pytest.raises(DomainConfigError) as caught:
+        validate_wait_options(timeout, poll, cap)
+
+    assert caught.value.option == option
+    assert str(caught.value).startswith(option + ': ')
+
+
+def test_wait_option_defaults():
+    assert validate_wait_options(None, None, None) == (900.0, 1.0, 30.0)

@@ -231,3 +231,10 @@ def test_ansible_builder_introspect_lists_the_runtime_requirements(built_collect
     assert sorted(requirement.split('>')[0].split('=')[0] for requirement in python) == ['jmespath', 'requests']
     assert all(entry.endswith('# from collection aliyun.domain') for entry in report['python'])
     assert report['system'] == []
+
+
+def test_action_group_of_the_installed_copy_lists_every_module(built_collection):
+    with open(os.path.join(built_collection.installed_root, 'meta', 'runtime.yml'), encoding='utf-8') as stream:
+        runtime = yaml.safe_load(stream)
+    # module_defaults: group/aliyun.domain.domain sets the connection options once for every module
+    assert sorted(runtime['action_groups']['domain']) == _source_plugins('modules')

@@ -54,6 +54,8 @@ def test_ansible_lint_production_profile_passes(collection_root, collections_pat
 
 def test_antsibull_changelog_lint_passes(collection_root, collections_path, venv_tool, tmp_path):
     changelog = venv_tool('antsibull-changelog')
-    completed = _run([changelog, 'lint'], collection_root, _tool_env(changelog, tmp_path, collections_path))
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.strip() == '', completed.stdout
+    env = _tool_env(changelog, tmp_path, collections_path)
+    for command in ([changelog, 'lint'], [changelog, 'lint-changelog-yaml', os.path.join('changelogs', 'changelog.yaml')]):
+        completed = _run(command, collection_root, env)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert completed.stdout.strip() == '', completed.stdout

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# The project's test driver (make test / sanity / unit / integration, and the virtualenv for demo/bench).
+#
+#   scripts/test.sh [all]        sanity on ansible-core 2.19 (Python 3.11) and the newest core (Python 3.12),
+#                                then ONE pytest run over the test suites; pytest's summary is the last line
+#   scripts/test.sh sanity       both sanity runs only
+#   scripts/test.sh unit|integration [pytest args]   pytest on that suite, straight from the checkout
+#   scripts/test.sh pytest [pytest args]             pytest on every suite, straight from the checkout
+#   scripts/test.sh venv         create or reuse .venv and print its path
+#
+# Virtualenvs live in the checkout (.venv, .venv-newest) and are rebuilt only when the Python version or
+# the pinned requirement files change. Sanity runs on a copy of the tracked and untracked-but-not-ignored
+# files placed at <tmp>/ansible_collections/aliyun/domain, where ansible-test expects a collection.
+#
+# Environment: PYTEST_WORKERS (default 2; 0 runs pytest without xdist), SKIP_SANITY=1, SKIP_NEWEST=1.
+
+set -uo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MAIN_PYTHON_VERSION=3.11
+NEWEST_PYTHON_VERSION=3.12
+MAIN_VENV="$REPO_ROOT/.venv"
+NEWEST_VENV="$REPO_ROOT/.venv-newest"
+PYTEST_SUITES=(tests/unit tests/integration tests/interop tests/reliability)
+
+say() { printf '=== %s\n' "$*"; }
+
+# Drop pip's complaints about configured local index directories that do not exist on this machine;
+# they repeat for every package and bury real messages. Keeps the command's exit status.
+without_pip_noise() {
+    "$@" 2>&1 | grep --line-buffered -v "^WARNING: Location 'file:.*' is ignored: it is neither a file nor a directory\.$"
+    return "${PIPESTATUS[0]}"
+}
+die() { printf 'test.sh: %s\n' "$*" >&2; exit 2; }
+
+# The interpreter for a MAJOR.MINOR version: on PATH, else from pyenv, else nothing.
+find_python() {
+    local version=$1 candidate root
+    for candidate in "python$version" python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$version' else 1)" >/dev/null 2>&1; then
+            "$candidate" -c 'import sys; print(sys.executable)'
+            return 0
+        fi
+    done
+    root=${PYENV_ROOT:-$HOME/.pyenv}
+    for candidate in $(ls -d "$root/versions/$version".* 2>/dev/null | sort -V -r); do
+        if [ -x "$candidate/bin/python$version" ]; then
+            echo "$candidate/bin/python$version"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# ensure_venv DIR PYTHON REQUIREMENT_FILE...: (re)create DIR unless it was built from the same inputs.
+ensure_venv() {
+    local dir=$1 python=$2 key
+    shift 2
+    key=$( { "$python" -c 'import sys; print(sys.version)'; cat "$@"; } | sha256sum | cut -d' ' -f1)
+    if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.requirements-key" 2>/dev/null)" = "$key" ]; then
+        return 0
+    fi
+    say "creating $(basename "$dir") with $("$python" --version 2>&1) from ${*#"$REPO_ROOT"/}"
+    rm -rf "$dir"
+    "$python" -m venv "$dir" || return 1
+    local args=()
+    local file
+    for file in "$@"; do args+=(-r "$file"); done
+    without_pip_noise "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}" || return 1
+    echo "$key" >"$dir/.requirements-key"
+}
+
+main_venv() {
+    local python
+    python=$(find_python "$MAIN_PYTHON_VERSION") || die "Python $MAIN_PYTHON_VERSION is needed (on PATH or through pyenv)"
+    ensure_venv "$MAIN_VENV" "$python" "$REPO_ROOT/requirements/test.txt" || die "cannot build $MAIN_VENV"
+}
+
+# Copy what git would ship (tracked plus untracked files that are not ignored) into the collection tree.
+copy_collection() {
+    local dest=$1
+    mkdir -p "$dest"
+    if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard |
+            while IFS= read -r -d '' path; do [ -e "$path" ] && printf '%s\0' "$path"; done |
+            tar --null -T - -cf -) | tar -xf - -C "$dest"
+    else
+        (cd "$REPO_ROOT" && tar --exclude='./.venv*' --exclude=./tests/output --exclude='*/__pycache__' -cf - .) | tar -xf - -C "$dest"
+    fi
+}
+
+# run_sanity VENV PYTHON_VERSION COLLECTION_DIR: ansible-test sanity in virtualenvs it manages.
+run_sanity() {
+    local venv=$1 version=$2 collection=$3 core
+    core=$("$venv/bin/python" -c 'from ansible.release import __version__; print(__version__)')
+    say "ansible-test sanity: ansible-core $core, Python $version"
+    "$venv/bin/python" "$REPO_ROOT/scripts/seed_ansible_test_pip.py" || return 1
+    (cd "$collection" && PATH="$venv/bin:$PATH" without_pip_noise "$venv/bin/ansible-test" sanity --venv --python "$version" --color no)
+}
+
+SANITY_FAILED=()
+TIMINGS=()
+
+timed() {
+    local label=$1 started=$SECONDS status
+    shift
+    "$@"
+    status=$?
+    TIMINGS+=("$label $((SECONDS - started))s")
+    return $status
+}
+
+COPY_ROOT=
+COLLECTION_COPY=
+
+prepare_copy() {
+    COPY_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/aliyun-domain-test.XXXXXX") || die "cannot create a temporary directory"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$COPY_ROOT'" EXIT
+    COLLECTION_COPY="$COPY_ROOT/ansible_collections/aliyun/domain"
+    copy_collection "$COLLECTION_COPY" || die "cannot copy the checkout to $COLLECTION_COPY"
+}
+
+sanity_phase() {
+    local newest_python
+    timed "sanity-2.19/py$MAIN_PYTHON_VERSION" run_sanity "$MAIN_VENV" "$MAIN_PYTHON_VERSION" "$COLLECTION_COPY" ||
+        SANITY_FAILED+=("ansible-core 2.19 / Python $MAIN_PYTHON_VERSION")
+
+    if [ "${SKIP_NEWEST:-}" = 1 ]; then
+        say "SKIPPED: sanity on the newest ansible-core (SKIP_NEWEST=1)"
+    elif newest_python=$(find_python "$NEWEST_PYTHON_VERSION"); then
+        if timed "venv-newest" ensure_venv "$NEWEST_VENV" "$newest_python" "$REPO_ROOT/requirements/sanity-newest.txt"; then
+            timed "sanity-newest/py$NEWEST_PYTHON_VERSION" run_sanity "$NEWEST_VENV" "$NEWEST_PYTHON_VERSION" "$COLLECTION_COPY" ||
+                SANITY_FAILED+=("newest ansible-core / Python $NEWEST_PYTHON_VERSION")
+        else
+            SANITY_FAILED+=("cannot build $NEWEST_VENV")
+        fi
+    else
+        say "SKIPPED: sanity on the newest ansible-core: Python $NEWEST_PYTHON_VERSION not found on PATH or through pyenv"
+    fi
+}
+
+existing_suites() {
+    local root=$1 suite
+    for suite in "${PYTEST_SUITES[@]}"; do
+        [ -d "$root/$suite" ] && printf '%s\n' "$suite"
+    done
+}
+
+# run_pytest DIR ARGS...: pytest from DIR (the checkout or the collection copy) with the main virtualenv.
+run_pytest() {
+    local dir=$1 workers=${PYTEST_WORKERS:-2} xdist=()
+    shift
+    [ "$workers" != 0 ] && xdist=(-n "$workers")
+    cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@"
+}
+
+command=${1:-all}
+[ $# -gt 0 ] && shift
+
+case "$command" in
+    venv)
+        main_venv
+        echo "$MAIN_VENV"
+        ;;
+    sanity)
+        timed venv main_venv
+        prepare_copy
+        sanity_phase
+        say "timings: ${TIMINGS[*]}"
+        if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
+            say "sanity FAILED: ${SANITY_FAILED[*]}"
+            exit 1
+        fi
+        ;;
+    unit | integration)
+        main_venv
+        run_pytest "$REPO_ROOT" "tests/$command" "$@"
+        ;;
+    pytest)
+        main_venv
+        mapfile -t suites < <(existing_suites "$REPO_ROOT")
+        run_pytest "$REPO_ROOT" "${suites[@]}" "$@"
+        ;;
+    all)
+        timed venv main_venv
+        prepare_copy
+        if [ "${SKIP_SANITY:-}" = 1 ]; then
+            say "SKIPPED: sanity (SKIP_SANITY=1)"
+        else
+            sanity_phase
+        fi
+        say "timings: ${TIMINGS[*]}"
+        if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
+            say "sanity FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
+        fi
+        mapfile -t suites < <(existing_suites "$COLLECTION_COPY")
+        say "pytest: ${suites[*]} (in $COLLECTION_COPY)"
+        run_pytest "$COLLECTION_COPY" "${suites[@]}" "$@"
+        status=$?
+        if [ ${#SANITY_FAILED[@]} -gt 0 ] && [ $status -eq 0 ]; then
+            status=1
+        fi
+        exit $status
+        ;;
+    *)
+        die "unknown command '$command' (all, sanity, unit, integration, pytest, venv)"
+        ;;
+esac

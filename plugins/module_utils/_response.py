@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import json
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainResponseError
 

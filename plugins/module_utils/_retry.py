@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import random
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -65,7 +66,7 @@ def parse_retry_after(value):
         millis = float(str(value).strip())
     except ValueError:
         return None
-    if not millis > 0 or millis == float('inf'):
+    if not math.isfinite(millis) or millis <= 0:
         return None
     return min(millis / 1000.0, MAX_RETRY_AFTER)
 

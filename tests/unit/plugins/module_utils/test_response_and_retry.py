@@ -185,7 +185,7 @@ def test_next_delay_respects_max_retries_deadline_and_retry_after():
 
 
 @pytest.mark.parametrize('value,expected', [
-    ('1500', 1.5), (' 20 ', 0.02), ('0', None), ('-5', None), ('soon', None), (None, None), ('99999999', 300.0),
+    ('1500', 1.5), (' 20 ', 0.02), ('0', None), ('-5', None), ('soon', None), ('nan', None), ('inf', None), (None, None), ('99999999', 300.0),
 ])
 def test_retry_after_is_milliseconds_bounded(value, expected):
     assert parse_retry_after(value) == (pytest.approx(expected) if expected is not None else None)

@@ -42,6 +42,15 @@ def probe():
     return lookup
 
 
+def test_plugins_fragment_is_the_modules_fragment_plus_sources():
+    modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)
+    for option in plugins['options'].values():
+        option.pop('env', None)
+        option.pop('vars')
+    assert plugins == modules
+
+
 def test_plugins_fragment_documents_the_same_options_as_the_modules_fragment():
     modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
     plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']

@@ -387,4 +387,3 @@ def main(argv=None):
     server.server_close()
     emulator.close()
     return 0
-

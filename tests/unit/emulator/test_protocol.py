@@ -287,7 +287,7 @@ def test_server_errors_change_nothing(emulator):
     client = emulator.client()
     control(emulator.url, 'config', {'error_rate': 1})
     codes = set()
-    for _ in range(6):
+    for _attempt in range(6):
         answer = client.call('SaveBatchTaskForModifyingDomainDns', {'DomainName': ['example-00001.com'], 'AliyunDns': True})
         assert answer.status in (500, 503)
         codes.add(answer.code)
@@ -310,7 +310,7 @@ def test_faults_are_deterministic_for_a_seed(start_emulator):
     for seed in (5, 5, 6):
         running = start_emulator('--seed', seed, '--throttle-rate', '0.5')
         client = running.client()
-        sequences.append([client.call('PollTaskResult', PAGE).status for _ in range(24)])
+        sequences.append([client.call('PollTaskResult', PAGE).status for _attempt in range(24)])
     assert sequences[0] == sequences[1]
     assert sequences[0] != sequences[2]
     assert set(sequences[0]) == {200, 400}
@@ -347,7 +347,7 @@ def test_concurrent_acknowledgements_confirm_each_detail_once(start_emulator):
         client = running.client()
         results.append(client.call('AcknowledgeTaskResult', {'TaskDetailNo': numbers}).body['Result'])
 
-    threads = [threading.Thread(target=acknowledge) for _ in range(4)]
+    threads = [threading.Thread(target=acknowledge) for _attempt in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

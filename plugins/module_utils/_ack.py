@@ -286,5 +286,9 @@ def find_unacknowledged(client, request):
 def predict(client, request, batch_size=DEFAULT_BATCH_SIZE):
     """Check mode: confirm nothing; report the batches that would be sent and what would change."""
     outcome = AckOutcome(request.task_detail_nos, plan_batches(request.task_detail_nos, validate_batch_size(batch_size)))
-    outcome.would_acknowledge = find_unacknowledged(client, request)
+    if request.task_nos is not None:
+        # resolve_task_nos has just read these numbers from PollTaskResult: reading again adds nothing.
+        outcome.would_acknowledge = list(request.task_detail_nos)
+    else:
+        outcome.would_acknowledge = find_unacknowledged(client, request)
     return outcome

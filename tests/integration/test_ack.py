@@ -183,6 +183,7 @@ def test_check_mode_confirms_nothing_and_predicts(emulator, run_playbook):
     assert by_task['changed'] is True
     assert by_task['acknowledged_count'] == 5
     assert by_task['would_acknowledge'] == numbers
+    assert by_task['api_calls'] == 1
     assert by_task['remaining'] == numbers
     assert [batch['status'] for batch in by_task['batches']] == ['not_sent']
 
@@ -238,3 +239,61 @@ def test_bad_input_fails_clearly_and_confirms_nothing(emulator, run_playbook):
         assert result.get('acknowledged_count', 0) == 0, name
     assert ack_calls(emulator) == 0
     assert poll_numbers(emulator, good) == [number]
+
+
+INTERRUPTED = """
+- name: Interrupted by server errors, then finished from what is left
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Confirm two per call without retries
+      aliyun.domain.ack:
+        task_detail_nos: "{{ numbers }}"
+        batch_size: 2
+        max_retries: 0
+      register: interrupted
+      ignore_errors: true
+
+    - name: Stop the server errors
+      ansible.builtin.uri:
+        url: "{{ lookup('ansible.builtin.env', 'ALIBABA_CLOUD_DOMAIN_ENDPOINT') }}/_emulator/config"
+        method: POST
+        body_format: json
+        body: {error_rate: 0}
+
+    - name: Finish with what is left
+      aliyun.domain.ack:
+        task_detail_nos: "{{ interrupted.remaining }}"
+        batch_size: 2
+      register: finished
+"""
+
+
+def test_failure_in_the_middle_reports_every_batch_and_a_rerun_finishes(emulator, run_playbook):
+    task_no = emulator.seed(20)['task_nos'][0]
+    numbers = poll_numbers(emulator, task_no)
+    # Injected 5xx errors change nothing on the server; half of the calls fail.
+    emulator.configure(error_rate=0.5)
+
+    run = run_playbook(INTERRUPTED, emulator=emulator, extra_vars={'numbers': numbers}).assert_success()
+
+    interrupted = run.task('Confirm two per call without retries')
+    statuses = [batch['status'] for batch in interrupted['batches']]
+    assert run.task_event('Confirm two per call without retries')['status'] == 'failed'
+    assert 'failed' in statuses
+    failed_at = statuses.index('failed')
+    assert statuses == ['confirmed'] * failed_at + ['failed'] + ['not_sent'] * (len(statuses) - failed_at - 1)
+    assert interrupted['acknowledged_count'] == 2 * failed_at
+    assert interrupted['changed'] is (failed_at > 0)
+    assert interrupted['remaining'] == numbers[2 * failed_at:]
+    assert interrupted['error']['code'] in ('ServiceUnavailable', 'InternalError')
+    assert interrupted['error']['request_id'] == interrupted['batches'][failed_at]['request_id']
+    assert '%d of 10 batches confirmed' % failed_at in interrupted['msg']
+    assert interrupted['error']['request_id'] in interrupted['msg']
+
+    finished = run.task('Finish with what is left')
+    assert finished['acknowledged_count'] == len(numbers) - 2 * failed_at
+    assert finished['remaining'] == []
+    assert poll_numbers(emulator, task_no) == []
+    recorded = details(emulator)
+    assert all(recorded[number]['acknowledged'] == 1 for number in numbers)

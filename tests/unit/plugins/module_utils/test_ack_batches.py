@@ -192,3 +192,12 @@ def test_check_mode_without_task_numbers_reads_the_list_until_all_are_found(cloc
     found_early = ack.predict(make_client(api, clock), ack.parse_request(task_detail_nos=first_page))
     assert found_early.would_acknowledge == first_page
     assert api.count('PollTaskResult') == 1
+
+
+def test_check_mode_by_task_reads_poll_task_result_once(api, clock):
+    client = make_client(api, clock)
+    request = ack.resolve_task_nos(client, ack.parse_request(task_no=[OURS]))
+    outcome = ack.predict(client, request)
+    assert outcome.would_acknowledge == numbers_of(api, OURS)
+    assert api.count('PollTaskResult') == 1
+    assert api.count('AcknowledgeTaskResult') == 0

@@ -16,7 +16,6 @@ __metaclass__ = type
 
 import json
 import os
-import sys
 
 import ansible_runner
 import yaml
@@ -93,7 +92,8 @@ def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
     runner = ansible_runner.run(
         private_data_dir=private_data_dir,
         playbook=os.path.join(collection_root, 'playbooks', 'migrate_dns.yml'),
-        inventory='localhost ansible_connection=local ansible_python_interpreter=%s' % sys.executable,
+        # the localhost of AWX's Demo Inventory, as the README recommends
+        inventory="localhost ansible_connection=local ansible_python_interpreter='{{ ansible_playbook_python }}'",
         envvars=envvars,
         extravars={
             'dns_migration_domains': domains,

@@ -9,6 +9,7 @@ import math
 import re
 import time
 
+from .render import Encoded
 from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
 from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
 
@@ -16,6 +17,8 @@ MAX_PAGE_SIZE = 1000
 MAX_NAMESERVERS = 13
 HOSTNAME = re.compile(r'^(?=.{1,253}$)([a-z0-9\u0080-\uffff]([a-z0-9\u0080-\uffff-]{0,61}[a-z0-9\u0080-\uffff])?\.)+'
                       r'[a-z\u0080-\uffff][a-z0-9\u0080-\uffff-]{0,62}$')
+MAX_CACHED_ITEMS = 200000
+_FINAL_ITEMS = {}
 BEIJING_OFFSET = 8 * 3600  # the console and the API show local time of the service (UTC+8)
 
 
@@ -146,6 +149,19 @@ def type_description(task_type, lang):
 
 
 def detail_item(row, now, lang, fail_reason=False):
+    """The API view of a detail row.  Final details never change again, so their views are cached by TaskDetailNo."""
+    if now < row[10]:
+        return _detail_item(row, now, lang, fail_reason)
+    key = (row[1], lang, fail_reason)
+    item = _FINAL_ITEMS.get(key)
+    if item is None:
+        if len(_FINAL_ITEMS) >= MAX_CACHED_ITEMS:
+            _FINAL_ITEMS.clear()
+        item = _FINAL_ITEMS[key] = Encoded(_detail_item(row, now, lang, fail_reason))
+    return item
+
+
+def _detail_item(row, now, lang, fail_reason):
     status, tries, updated = detail_state(row, now)
     final = status in (2, 3)
     message = DETAIL_MESSAGES[row[11]][1 if lang == 'zh' else 0] if final else ''

@@ -27,6 +27,8 @@ from .render import JSON_TYPE, render, to_json, wants_json
 from .store import DETAIL_STATUS, Store
 
 HOST_ID = 'domain.aliyuncs.com'
+MAX_HEADER_LINE = 65536
+MAX_HEADERS = 100
 FORM_TYPE = 'application/x-www-form-urlencoded'
 
 
@@ -189,6 +191,40 @@ class Handler(BaseHTTPRequestHandler):
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super(Handler, self).setup()
 
+    def parse_request(self):
+        """Request line and headers, without the email parser the standard one uses (a quarter of a request's time).
+
+        ``self.headers`` becomes a dict with lower-case names.
+        """
+        self.command = None
+        self.request_version = self.default_request_version
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, 'iso-8859-1').rstrip('\r\n')
+        words = self.requestline.split()
+        if len(words) != 3 or not words[2].startswith('HTTP/1.'):
+            self.send_error(400, 'Bad request line %r' % self.requestline)
+            return False
+        self.command, self.path, self.request_version = words
+        headers = {}
+        while True:
+            line = self.rfile.readline(MAX_HEADER_LINE + 1)
+            if len(line) > MAX_HEADER_LINE or len(headers) > MAX_HEADERS:
+                self.send_error(431, 'Request header fields too large')
+                return False
+            if line in (b'\r\n', b'\n', b''):
+                break
+            name, sep, value = line.decode('iso-8859-1').partition(':')
+            if not sep:
+                self.send_error(400, 'Bad header line %r' % line[:100])
+                return False
+            headers[name.strip().lower()] = value.strip()
+        self.headers = headers
+        connection = headers.get('connection', '').lower()
+        self.close_connection = connection == 'close' or (self.request_version == 'HTTP/1.0' and connection != 'keep-alive')
+        if headers.get('expect', '').lower() == '100-continue':
+            self.wfile.write(b'HTTP/1.1 100 Continue\r\n\r\n')
+        return True
+
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """Requests are counted in /_emulator/stats; a line per request would slow every benchmark."""
 
@@ -203,7 +239,14 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.emulator
 
     def _dispatch(self, method):
-        length = int(self.headers.get('Content-Length') or 0)
+        try:
+            length = int(self.headers.get('content-length') or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send(400, b'Bad Content-Length', 'text/plain')
+            return
         body = self.rfile.read(length) if length > 0 else b''
         url = urlsplit(self.path)
         if url.path.startswith('/_emulator/'):
@@ -216,7 +259,7 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, method, url, body):
         emulator = self.emulator
         behaviour = emulator.behaviour
-        headers = dict((name.lower(), value) for name, value in self.headers.items())
+        headers = self.headers
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         params = dict(query)
         if body and headers.get('content-type', '').startswith(FORM_TYPE):

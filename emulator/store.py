@@ -280,22 +280,23 @@ class Store:
                 args.append(value)
         condition = ' AND '.join(where)
         key = tuple(args[1:]) + (outcome is None, task_no is None, domain is None, instance_id is None)
+        page_query = 'SELECT %s FROM details WHERE %s ORDER BY final_at, seq LIMIT ? OFFSET ?' % (DETAIL_COLUMNS, condition)
+        page_args = args + [page_size, (page_num - 1) * page_size]
         version = self._version
+        cached = self._poll_counts.get(key)
+        if cached is not None and cached[0] == version and now < cached[1]:
+            rows = self._connection().execute(page_query, page_args).fetchall()
+            if self._version == version:
+                return cached[2], rows
         with self.read() as connection:
-            cached = self._poll_counts.get(key)
-            if cached is not None and cached[0] == version and now < cached[1]:
-                total = cached[2]
-            else:
-                total = connection.execute('SELECT COUNT(*) FROM details WHERE ' + condition, args).fetchone()[0]
-                later = connection.execute(
-                    'SELECT MIN(final_at) FROM details WHERE ' + condition.replace('final_at <= ?', 'final_at > ?'),
-                    args).fetchone()[0]
-                if len(self._poll_counts) > 1000:
-                    self._poll_counts = {}
-                self._poll_counts[key] = (version, later if later is not None else float('inf'), total)
-            rows = connection.execute(
-                'SELECT %s FROM details WHERE %s ORDER BY final_at, seq LIMIT ? OFFSET ?' % (DETAIL_COLUMNS, condition),
-                args + [page_size, (page_num - 1) * page_size]).fetchall()
+            total = connection.execute('SELECT COUNT(*) FROM details WHERE ' + condition, args).fetchone()[0]
+            later = connection.execute(
+                'SELECT MIN(final_at) FROM details WHERE ' + condition.replace('final_at <= ?', 'final_at > ?'),
+                args).fetchone()[0]
+            rows = connection.execute(page_query, page_args).fetchall()
+        if len(self._poll_counts) > 1000:
+            self._poll_counts = {}
+        self._poll_counts[key] = (version, later if later is not None else float('inf'), total)
         return total, rows
 
     def acknowledge(self, detail_nos, now):

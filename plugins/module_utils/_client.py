@@ -69,6 +69,17 @@ def _flatten_into(flat, name, value):
         flat[name] = value
 
 
+def secret_forms(credentials):
+    """The secret and the token as they may be echoed: raw, percent-encoded, and encoded twice (V1 string to sign)."""
+    forms = []
+    for value in (credentials.security_token, credentials.access_key_secret):
+        if value:
+            once = signing.percent_encode(value)
+            forms.extend([value, once, signing.percent_encode(once)])
+    # longest first, so that an encoded form is not left half-replaced by a shorter one
+    return sorted(set(forms), key=len, reverse=True)
+
+
 class DomainClient(object):
     """Calls Domain API actions; see docs/architecture.md for the contract."""
 
@@ -197,6 +208,7 @@ class DomainClient(object):
             data = parse_response(action, response.status_code, response.headers, body)
         except DomainApiError as error:
             error.retry_after = parse_retry_after(response.headers.get('x-acs-retry-after'))
+            error.redact(secret_forms(credentials))
             if error.request_id:
                 self.request_ids.append(error.request_id)
             raise

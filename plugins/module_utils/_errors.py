@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+REDACTED = '<redacted>'
+
 
 class DomainError(Exception):
     """Base class; ``ambiguous`` is True when a state-changing request may have been carried out."""
@@ -30,6 +32,17 @@ class DomainError(Exception):
 
     def to_result(self):
         return {'code': self.code, 'message': self.message, 'request_id': self.request_id}
+
+    def redact(self, values):
+        """Blank out ``values`` wherever the text echoes them (a server quoting the string it signed)."""
+        for attribute in ('message', 'api_message'):
+            text = getattr(self, attribute, None)
+            if text:
+                for value in values:
+                    if value:
+                        text = text.replace(value, REDACTED)
+                setattr(self, attribute, text)
+        self.args = (self.message,)
 
 
 class DomainConfigError(DomainError):

@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import json
 
+import pytest
+
 from emulator.client import SignedClient
 
 DOMAINS = ['example-%05d.com' % number for number in range(1, 5)]
@@ -297,3 +299,55 @@ def test_failure_in_the_middle_reports_every_batch_and_a_rerun_finishes(emulator
     assert poll_numbers(emulator, task_no) == []
     recorded = details(emulator)
     assert all(recorded[number]['acknowledged'] == 1 for number in numbers)
+
+
+OURS_BY_TASK = """
+- name: Change nameservers, then confirm the task's results by its number
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Change and wait
+      aliyun.domain.nameservers:
+        domains: "{{ domains }}"
+        nameservers: [ns1.example.org, ns2.example.org]
+        wait: true
+        wait_timeout: 60
+      register: change
+
+    - name: Confirm by task number
+      aliyun.domain.ack:
+        task_no: "{{ change.task_nos }}"
+        signature_version: v1
+      register: confirmed
+"""
+
+
+def submit_with_official_sdk(emulator, domains):
+    """A CHG_DNS task of "another tool": the official SDK, unchanged, in the same account."""
+    models = pytest.importorskip('alibabacloud_domain20180129.models')
+    sdk_client = pytest.importorskip('alibabacloud_domain20180129.client')
+    open_api_models = pytest.importorskip('alibabacloud_tea_openapi.models')
+    config = open_api_models.Config(access_key_id=emulator.access_key_id, access_key_secret=emulator.access_key_secret,
+                                    endpoint='%s:%d' % (emulator.host, emulator.port), protocol='http')
+    request = models.SaveBatchTaskForModifyingDomainDnsRequest(
+        domain_name=domains, aliyun_dns=False, domain_name_server=['ns1.other-tool.example', 'ns2.other-tool.example'])
+    return sdk_client.Client(config).save_batch_task_for_modifying_domain_dns(request).body.task_no
+
+
+def test_task_no_leaves_a_task_of_the_official_sdk_alone(emulator, run_playbook):
+    # Submitted first with the same task time, so it is final before ours is.
+    theirs = submit_with_official_sdk(emulator, ['example-00010.com', 'example-00011.com'])
+
+    run = run_playbook(OURS_BY_TASK, emulator=emulator, extra_vars={'domains': DOMAINS[:2]}).assert_success()
+
+    (task_no,) = run.task('Change and wait')['task_nos']
+    confirmed = run.task('Confirm by task number')
+    ours = [item['task_detail_no'] for item in run.task('Change and wait')['task_results']]
+    assert confirmed['changed'] is True
+    assert sorted(confirmed['requested']) == sorted(ours)
+    assert confirmed['acknowledged_count'] == 2
+    assert poll_numbers(emulator, task_no) == []
+    their_numbers = history_numbers(emulator, theirs)
+    assert sorted(poll_numbers(emulator, theirs)) == sorted(their_numbers)
+    recorded = details(emulator)
+    assert all(recorded[number]['ack_requests'] == 0 for number in their_numbers)

@@ -22,8 +22,8 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
 
 ACTION = 'AcknowledgeTaskResult'
 DEFAULT_BATCH_SIZE = 100
-# The API documents no limit; every number adds about 50 bytes to the signed URL, and 1000 keeps
-# a request near 50 KB, which proxies and the gateway still accept.
+# The API documents no limit. Every number adds about 50 bytes to the signed URL (1000 make about
+# 50 KB), so larger batches are refused here rather than discovered as a proxy's URL limit mid-run.
 MAX_BATCH_SIZE = 1000
 
 BATCH_CONFIRMED = 'confirmed'
@@ -263,7 +263,9 @@ def find_unacknowledged(client, request):
     """The requested numbers PollTaskResult still returns, i.e. what acknowledging would change.
 
     Numbers whose task is known are looked up per task (few calls); the rest need the account's
-    whole list, read page by page only until every one of them has been seen.
+    whole list, read page by page only until every one of them has been seen. A number missing
+    from its task's results counts as already confirmed: the input's task number is trusted, as
+    it comes from PollTaskResult itself.
     """
     wanted = set(request.task_detail_nos)
     present = set()

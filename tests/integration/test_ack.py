@@ -18,8 +18,9 @@ from emulator.client import SignedClient
 
 DOMAINS = ['example-%05d.com' % number for number in range(1, 5)]
 
-MIGRATE_AND_ACK = """
-- name: Change nameservers, then confirm exactly their results
+# The play of a migration: our own CHG_DNS task, waited for; tests append their ack tasks.
+CHANGE_AND_WAIT = """
+- name: Change nameservers, then confirm results
   hosts: localhost
   gather_facts: false
   tasks:
@@ -30,7 +31,9 @@ MIGRATE_AND_ACK = """
         wait: true
         wait_timeout: 60
       register: change
+"""
 
+MIGRATE_AND_ACK = CHANGE_AND_WAIT + """
     - name: Confirm the results
       aliyun.domain.ack:
         results: "{{ change.task_results }}"
@@ -301,19 +304,7 @@ def test_failure_in_the_middle_reports_every_batch_and_a_rerun_finishes(emulator
     assert all(recorded[number]['acknowledged'] == 1 for number in numbers)
 
 
-OURS_BY_TASK = """
-- name: Change nameservers, then confirm the task's results by its number
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Change and wait
-      aliyun.domain.nameservers:
-        domains: "{{ domains }}"
-        nameservers: [ns1.example.org, ns2.example.org]
-        wait: true
-        wait_timeout: 60
-      register: change
-
+OURS_BY_TASK = CHANGE_AND_WAIT + """
     - name: Confirm by task number
       aliyun.domain.ack:
         task_no: "{{ change.task_nos }}"

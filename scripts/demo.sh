@@ -118,8 +118,7 @@ playbook_rc = int(sys.argv[3])
 summary = report['summary']
 print('domains:      %(total)d' % summary)
 print('changed:      %(succeeded)d' % summary)
-print('failed:       %(failed)d (%s)' % (summary['failed'], ', '.join(report['failed_domains'])) if summary['failed']
-      else 'failed:       0')
+print('failed:       %d %s' % (summary['failed'], ' '.join(report['failed_domains'])))
 print('pending:      %(pending)d' % summary)
 print('acknowledged: %(acknowledged)d' % summary)
 print('tasks:        %d' % len(report['task_nos']))

@@ -25,10 +25,9 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
     DomainResponseError,
-    DomainTransportError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import ConnectionSettings
-from ansible_collections.aliyun.domain.plugins.module_utils._response import describe_transport_error, first_value, parse_response
+from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value, parse_response, transport_error
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import REJECTED_CODES, RetryPolicy, parse_retry_after
 
 try:
@@ -202,8 +201,8 @@ class DomainClient(object):
                 verify=self._verify, proxies=self._proxies, allow_redirects=False)
             body = response.content
         except requests.exceptions.RequestException as exc:
-            reason, sent = describe_transport_error(exc, self.settings.connect_timeout, self.settings.timeout)
-            raise DomainTransportError(action, self.settings.base_url.rstrip('/'), reason, sent=sent)
+            raise transport_error(action, self.settings.base_url.rstrip('/'), exc, self.settings.connect_timeout,
+                                  self.settings.timeout)
         try:
             data = parse_response(action, response.status_code, response.headers, body)
         except DomainApiError as error:

@@ -36,7 +36,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainResponseError,
     DomainTransportError,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._response import describe_transport_error, parse_response
+from ansible_collections.aliyun.domain.plugins.module_utils._response import parse_response, transport_error
 
 try:
     import configparser
@@ -167,9 +167,7 @@ class HttpFetcher(object):
                                              data=b'' if method != 'GET' else None, allow_redirects=False)
             return response.status_code, response.headers, response.content
         except requests.exceptions.RequestException as exc:
-            reason, sent = describe_transport_error(exc, timeout[0], timeout[1])
-            base = url.split('?', 1)[0]
-            raise DomainTransportError(action, base, reason, sent=sent)
+            raise transport_error(action, url.split('?', 1)[0], exc, timeout[0], timeout[1])
 
 
 def assume_role(http, base_url, source_credentials, role_arn, session_name, duration, external_id=None, policy=None,

@@ -96,15 +96,17 @@ class DomainTransportError(DomainError):
 
     ``sent`` is True when the request may have reached the server (a read timeout, a connection
     dropped mid-answer); a state-changing call that fails this way must be reconciled, not re-sent.
+    ``permanent`` is True when trying again cannot help (the TLS certificate does not verify).
     """
 
     default_code = 'TransportError'
 
-    def __init__(self, action, endpoint, reason, sent=False):
+    def __init__(self, action, endpoint, reason, sent=False, permanent=False):
         self.action = action
         self.endpoint = endpoint
         self.reason = reason
         self.sent = sent
+        self.permanent = permanent
         message = '%s failed: cannot reach %s: %s' % (action, endpoint, reason)
         if sent:
             message += ' (the request may have reached the server)'

@@ -15,7 +15,7 @@ import json
 import re
 from xml.etree import ElementTree
 
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainResponseError
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainResponseError, DomainTransportError
 
 try:
     import requests
@@ -137,7 +137,7 @@ def _innermost_reason(exc):
     while seen < 8:
         seen += 1
         inner = None
-        if getattr(reason, 'reason', None) is not None and reason.reason is not reason:
+        if isinstance(getattr(reason, 'reason', None), BaseException) and reason.reason is not reason:
             inner = reason.reason
         elif getattr(reason, 'args', None) and isinstance(reason.args[0], BaseException):
             inner = reason.args[0]
@@ -147,22 +147,33 @@ def _innermost_reason(exc):
     return reason
 
 
-def describe_transport_error(exc, connect_timeout, read_timeout):
-    """(reason text, sent) for a requests exception; the text never contains the signed URL."""
+def transport_error(action, endpoint, exc, connect_timeout, read_timeout):
+    """A DomainTransportError for a requests exception; its text never contains the signed URL."""
+    reason, sent, permanent = _describe(exc, connect_timeout, read_timeout)
+    return DomainTransportError(action, endpoint, reason, sent=sent, permanent=permanent)
+
+
+# Failures that the same request will meet again: retrying them only delays the message.
+_PERMANENT_TLS = ('certificate verify failed', 'hostname mismatch', "doesn't match", 'wrong version number')
+
+
+def _describe(exc, connect_timeout, read_timeout):
+    """(reason text, sent, permanent)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return 'connection timed out after %gs' % connect_timeout, False
+        return 'connection timed out after %gs' % connect_timeout, False, False
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return 'no response within %gs' % read_timeout, True
+        return 'no response within %gs' % read_timeout, True, False
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return 'the connection broke while reading the response', True
+        return 'the connection broke while reading the response', True, False
     reason = _innermost_reason(exc)
     text = _one_line(_REASON_NOISE.sub('', str(reason)), 200) or type(reason).__name__
     text = text.replace('?', '')  # a query string never survives into a message
     if isinstance(exc, requests.exceptions.SSLError):
-        return 'TLS error: %s' % text, False
+        permanent = any(marker in text.lower() for marker in _PERMANENT_TLS)
+        return 'TLS error: %s' % text, False, permanent
     if isinstance(exc, requests.exceptions.ProxyError):
-        return 'proxy error: %s' % text, False
+        return 'proxy error: %s' % text, False, False
     name = type(reason).__name__
     not_sent = ('NewConnectionError', 'NameResolutionError', 'ConnectTimeoutError', 'ConnectionRefusedError',
                 'gaierror', 'LocationParseError', 'InvalidURL', 'MissingSchema', 'InvalidSchema')
-    return text, name not in not_sent
+    return text, name not in not_sent, False

@@ -41,7 +41,7 @@ def is_throttling(code):
 def should_retry(error, mutating=False):
     """True when ``error`` is transient and repeating the call cannot do harm."""
     if isinstance(error, DomainTransportError):
-        return not (mutating and error.sent)
+        return not error.permanent and not (mutating and error.sent)
     if isinstance(error, DomainResponseError):
         if mutating:
             return False

@@ -57,7 +57,7 @@ def json_response(data, status=200, headers=None):
 class LocalHttpServer(object):
     """``handler(RecordedRequest) -> (status, headers, body bytes)``; requests are kept in ``requests``."""
 
-    def __init__(self, handler=None):
+    def __init__(self, handler=None, ssl_context=None):
         self.handler = handler or (lambda request: json_response({'RequestId': 'req-1'}))
         self.requests = []
         owner = self
@@ -95,7 +95,10 @@ class LocalHttpServer(object):
 
         self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         self.server.daemon_threads = True
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
+        if ssl_context is not None:
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+        scheme = 'https' if ssl_context is not None else 'http'
+        self.url = '%s://127.0.0.1:%d' % (scheme, self.server.server_address[1])
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.05})
         self._thread.daemon = True
         self._thread.start()

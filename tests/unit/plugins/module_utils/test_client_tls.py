@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""TLS verification: validate_certs and ca_path against an HTTPS server on 127.0.0.1 with a throw-away CA."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import ipaddress
+import ssl
+
+import pytest
+
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainTransportError
+from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer
+
+x509 = pytest.importorskip('cryptography.x509')
+hashes = pytest.importorskip('cryptography.hazmat.primitives.hashes')
+serialization = pytest.importorskip('cryptography.hazmat.primitives.serialization')
+ec = pytest.importorskip('cryptography.hazmat.primitives.asymmetric.ec')
+NameOID = x509.oid.NameOID
+
+
+def _certificate(subject_name, issuer_name, public_key, signing_key, is_ca):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)]))
+               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+               .public_key(public_key)
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(minutes=5))
+               .not_valid_after(now + datetime.timedelta(hours=1))
+               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
+    if not is_ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
+                                        critical=False)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+@pytest.fixture(scope='module')
+def tls_files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp('tls')
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = _certificate('aliyun.domain test CA', 'aliyun.domain test CA', ca_key.public_key(), ca_key, True)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_cert = _certificate('127.0.0.1', 'aliyun.domain test CA', server_key.public_key(), ca_key, False)
+    ca_path = directory / 'ca.pem'
+    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    cert_path = directory / 'server.pem'
+    cert_path.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+    key_path = directory / 'server.key'
+    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    return str(ca_path), str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_server(tls_files):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files[1], tls_files[2])
+    instance = LocalHttpServer(ssl_context=context)
+    yield instance
+    instance.close()
+
+
+def client(url, **options):
+    settings = dict(access_key_id='id', access_key_secret='secret', endpoint=url)
+    settings.update(options)
+    return DomainClient(OptionAdapter.from_dict(settings), sleep=lambda seconds: None, environ={})
+
+
+def test_unknown_ca_fails_at_once_with_a_tls_message(tls_server):
+    domain = client(tls_server.url)
+    with pytest.raises(DomainTransportError) as caught:
+        domain.call('PollTaskResult')
+    assert 'TLS error' in str(caught.value) and 'certificate verify failed' in str(caught.value)
+    # a certificate that does not verify will not verify on the next attempt either
+    assert caught.value.permanent is True and domain.api_calls == 1
+
+
+def test_ca_path_verifies_the_server(tls_server, tls_files):
+    assert client(tls_server.url, ca_path=tls_files[0]).call('PollTaskResult') == {'RequestId': 'req-1'}
+
+
+@pytest.mark.filterwarnings('ignore::urllib3.exceptions.InsecureRequestWarning')
+def test_validate_certs_false_skips_verification(tls_server):
+    assert client(tls_server.url, validate_certs=False).call('PollTaskResult') == {'RequestId': 'req-1'}
+
+
+def test_ca_bundle_from_environment(tls_server, tls_files):
+    domain = DomainClient(OptionAdapter.from_dict(dict(access_key_id='id', access_key_secret='s', endpoint=tls_server.url)),
+                          environ={'REQUESTS_CA_BUNDLE': tls_files[0]})
+    assert domain.call('PollTaskResult') == {'RequestId': 'req-1'}

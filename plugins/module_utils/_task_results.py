@@ -31,6 +31,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainWaitTimeout,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import JournalWriter
+from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
 from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (  # noqa: F401 (the status names are shared)
     FINAL_STATUS_CODES,
     STATUS_EXECUTING,
@@ -365,6 +366,15 @@ def _collect(client, request, collector, deadline=None):
                                             **request.filters(task_no)))
 
 
+def _collect_what_is_final(client, request, collector):
+    """After a timeout: the results that are final, as far as the service answers now."""
+    try:
+        _collect(client, request, collector)
+    except DomainError as error:
+        if not should_retry(error):
+            raise
+
+
 def _result_of(request, collector, client, started):
     result = {'changed': False, 'summary': collector.summary}
     result['task_results'] = collector.results if request.keep_results else []
@@ -417,7 +427,12 @@ def run_task_result(client, request, log=None, journal_writer=None):
                 waiter.wait_for_tasks(request.task_nos)
             except DomainWaitTimeout as error:
                 wait_error = error
-            _collect(client, request, collector)
+            if wait_error is None:
+                # Every detail is final: reading them is retried through transient errors until the deadline.
+                waiter.wait_until(lambda: _collect(client, request, collector) or True, 'the results to be read',
+                                  restart=False)
+            else:
+                _collect_what_is_final(client, request, collector)
         elif waiter is not None:
             def probe():
                 attempt = ResultCollector(request.task_type, writer, request.query, request.keep_results)

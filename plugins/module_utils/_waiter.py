@@ -352,13 +352,19 @@ class TaskWaiter(object):
 
     # --- waiting for anything else ---------------------------------------------------------------
 
-    def wait_until(self, probe, description):
+    def wait_until(self, probe, description, restart=True):
         """Call ``probe()`` until it returns something truthy, which is returned.
 
         For waits with no task number (a result for a domain or instance): there is no rate to
-        measure, so the sleep grows from ``poll_interval`` to ``max_poll_interval``.
+        measure, so the sleep grows from ``poll_interval`` to ``max_poll_interval``.  With
+        ``restart=False`` the deadline of the previous wait still holds: reading the results of a
+        finished wait is retried through transient errors, but not past that deadline.
         """
-        self._start()
+        if restart or self.started is None:
+            self._start()
+        else:
+            self._blind_interval = self.poll_interval
+        last_error = None
         while True:
             try:
                 outcome = probe()
@@ -366,6 +372,7 @@ class TaskWaiter(object):
                 if not should_retry(error):
                     raise
                 outcome = None
+                last_error = error
                 self._log('waiting: %s while looking for %s; still waiting' % (error.code, description))
             self.polls += 1
             now = self.clock()
@@ -373,9 +380,11 @@ class TaskWaiter(object):
                 return outcome
             if now >= self.deadline:
                 elapsed = now - self.started
-                raise DomainWaitTimeout('Timed out after %s waiting for %s' % (_format_seconds(elapsed), description),
-                                        progress={'elapsed': elapsed, 'polls': self.polls, 'final': 0, 'total': 0,
-                                                  'pending': None, 'pending_domains': []})
+                message = 'Timed out after %s waiting for %s' % (_format_seconds(elapsed), description)
+                if last_error is not None:
+                    message += ' (last error: %s)' % last_error
+                raise DomainWaitTimeout(message, progress={'elapsed': elapsed, 'polls': self.polls, 'final': 0,
+                                                           'total': 0, 'pending': None, 'pending_domains': []})
             interval = self.next_interval(now, 0)
             self._log('waiting: no %s yet after %s; next poll in %s'
                       % (description, _format_seconds(now - self.started), _format_seconds(interval)))

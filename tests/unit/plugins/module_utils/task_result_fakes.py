@@ -98,9 +98,11 @@ class FakeTaskApi(object):
                                            task_type))
         return task_no
 
-    def fail_next(self, count, code='Throttling.User', status=400, message='Request was denied due to user flow control.'):
+    def fail_next(self, count, code='Throttling.User', status=400, message='Request was denied due to user flow control.',
+                  action=None):
+        """The next ``count`` requests (of ``action`` only, when given) get this error."""
         for _ in range(count):
-            self.faults.append((status, {'Code': code, 'Message': message}))
+            self.faults.append((action, status, {'Code': code, 'Message': message}))
 
     def count(self, action):
         return sum(1 for name, _params in self.calls if name == action)
@@ -109,10 +111,10 @@ class FakeTaskApi(object):
         self.calls.append((action, params))
         self._request_number += 1
         request_id = 'REQ-%06d' % self._request_number
-        if self.faults:
-            status, body = self.faults.pop(0)
-            body = dict(body, RequestId=request_id, HostId='domain.aliyuncs.com')
-            return FakeResponse(status, body)
+        for index, (only, status, body) in enumerate(self.faults):
+            if only in (None, action):
+                del self.faults[index]
+                return FakeResponse(status, dict(body, RequestId=request_id, HostId='domain.aliyuncs.com'))
         handler = getattr(self, '_' + action, None)
         if handler is None:
             return FakeResponse(400, {'Code': 'InvalidAction.NotFound', 'Message': action, 'RequestId': request_id})

@@ -237,6 +237,30 @@ def test_run_fails_on_failed_details_but_returns_and_journals_all_results(api, c
         assert sum(1 for _line in handle) == 5
 
 
+def test_reading_after_a_wait_is_retried_through_transient_errors(api, clock):
+    api.add_task('task-1', DOMAINS[:5], 2.0)
+    client = make_client(api, clock, max_retries=1)
+    api.fail_next(5, code='ServiceUnavailable', status=503, message='temporary failure', action='PollTaskResult')
+
+    result = run_task_result(client, request_for(task_no=['task-1'], wait=True))
+
+    assert result['summary']['total'] == 5
+    assert not api.faults
+
+
+def test_reading_after_a_wait_gives_up_at_the_deadline_naming_the_last_error(api, clock):
+    api.add_task('task-1', DOMAINS[:5], 2.0)
+    client = make_client(api, clock, max_retries=0)
+    api.fail_next(1000, code='ServiceUnavailable', status=503, message='temporary failure', action='PollTaskResult')
+
+    with pytest.raises(DomainWaitTimeout) as caught:
+        run_task_result(client, request_for(task_no=['task-1'], wait=True, wait_timeout=30))
+
+    assert 'the results to be read' in str(caught.value)
+    assert 'ServiceUnavailable' in str(caught.value)
+    assert 30 <= clock() - 1000.0 < 31
+
+
 def test_failed_details_are_data_when_fail_on_failure_is_off(api, clock):
     api.add_task('task-1', DOMAINS[:5], 1.0, failing=DOMAINS[3:4])
     client = make_client(api, clock)

@@ -18,18 +18,23 @@ import json
 import os
 
 import ansible_runner
+import pytest
 import yaml
 
 from awx_plugins.interfaces._temporary_private_api import ManagedCredentialType
 from awx_plugins.interfaces._temporary_private_credential_api import Credential
 from awx_plugins.interfaces._temporary_private_inject_api import inject_credential
 
-# An STS key, so that both secret inputs of the credential type are exercised.
-ACCESS_KEY_ID = 'STS.awxrunnerkey'
 ACCESS_KEY_SECRET = 'AwxRunnerSecret0a9f3c'
 SECURITY_TOKEN = 'AwxRunnerStsToken7e21bd'
+# Inputs of the AWX credential: a RAM user's AccessKey pair (the optional inputs left empty, which
+# AWX injects as empty variables), and temporary STS credentials with their token.
+CREDENTIALS = {
+    'access_key_pair': {'access_key_id': 'LTAIawxrunnerkey', 'access_key_secret': ACCESS_KEY_SECRET},
+    'sts_token': {'access_key_id': 'STS.awxrunnerkey', 'access_key_secret': ACCESS_KEY_SECRET, 'security_token': SECURITY_TOKEN},
+}
 SECRETS = (ACCESS_KEY_SECRET, SECURITY_TOKEN)
-DOMAIN_COUNT = 12
+DOMAIN_COUNT = 8
 NEW_NAMESERVERS = ['ns1.awx-migration.example', 'ns2.awx-migration.example']
 # Runner's copies of what AWX passes in (inputs, not output): the environment and the command line with it.
 RUNNER_INPUT_COPIES = ('env', 'command')
@@ -66,16 +71,17 @@ def _files_holding(paths, secrets):
     return found
 
 
+@pytest.mark.parametrize('credential', sorted(CREDENTIALS))
 def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
-        collection_root, ansible_env, emulator_factory, venv_tool, tmp_path, monkeypatch):
-    emulator = emulator_factory('--domains', str(DOMAIN_COUNT), '--task-seconds', '0.2',
-                                '--access-key', '%s:%s:%s' % (ACCESS_KEY_ID, ACCESS_KEY_SECRET, SECURITY_TOKEN))
+        collection_root, ansible_env, emulator_factory, venv_tool, tmp_path, monkeypatch, credential):
+    inputs = CREDENTIALS[credential]
+    accepted_key = ':'.join(inputs[name] for name in ('access_key_id', 'access_key_secret', 'security_token') if name in inputs)
+    emulator = emulator_factory('--domains', str(DOMAIN_COUNT), '--task-seconds', '0.2', '--access-key', accepted_key)
     private_data_dir = str(tmp_path / 'job')
     work_dir = tmp_path / 'dns-migration'
-    injected = _awx_injected_environment(collection_root, {
-        'access_key_id': ACCESS_KEY_ID, 'access_key_secret': ACCESS_KEY_SECRET,
-        'security_token': SECURITY_TOKEN, 'endpoint': emulator.url}, private_data_dir)
+    injected = _awx_injected_environment(collection_root, dict(inputs, endpoint=emulator.url), private_data_dir)
     assert injected['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == ACCESS_KEY_SECRET
+    assert injected['ALIBABA_CLOUD_SECURITY_TOKEN'] == inputs.get('security_token', '')
 
     # ansible-runner starts from this process's environment; keep the developer's credentials out of it.
     for name in list(os.environ):
@@ -111,7 +117,7 @@ def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
     assert runner.rc == 0
     assert runner.stats['failures'] == {} and runner.stats['dark'] == {}, runner.stats
 
-    # The job really migrated the domains, with the injected STS key.
+    # The job really migrated the domains, with the injected credentials (the emulator accepts no other).
     stats = emulator.stats()
     assert stats['details'] == DOMAIN_COUNT
     assert stats['details_acknowledged'] == DOMAIN_COUNT

@@ -56,7 +56,20 @@ find_python() {
 }
 
 # ensure_venv DIR PYTHON REQUIREMENT_FILE...: (re)create DIR unless it was built from the same inputs.
+# Serialised with a lock file: make test, make demo and make bench may start at the same time.
 ensure_venv() {
+    local dir=$1 status
+    (
+        if command -v flock >/dev/null 2>&1; then
+            flock 9 || exit 1
+        fi
+        build_venv "$@"
+    ) 9>"$dir.lock"
+    status=$?
+    return $status
+}
+
+build_venv() {
     local dir=$1 python=$2 key
     shift 2
     key=$( { "$python" -c 'import sys; print(sys.version)'; cat "$@"; } | sha256sum | cut -d' ' -f1)

@@ -1,12 +1,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scenario 1, drain: N completed details waiting in PollTaskResult; collect them all and confirm them all.
 
-Baseline: the official SDK loop (bench/sdk_drain.py). Ours: the modules through ansible-playbook
-(playbooks/drain.yml) and the module_utils client directly (bench/client_drain.py). Each repetition runs
-every variant once, in a rotating order, against a freshly reset and re-seeded emulator.
+Baseline: the official SDK loop (bench/sdk_drain.py). Ours: the modules through ansible-playbook, once with
+default settings (playbooks/drain.yml) and once the way the docs recommend for large backlogs, with a journal
+and the largest acknowledgement batch (playbooks/drain_journal.yml); and the module_utils client directly
+(bench/client_drain.py, default batch size). Each repetition runs every variant once, in a rotating order,
+against a freshly reset and re-seeded emulator.
 """
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 from bench.common import (
     BenchError, api_calls_between, counters, credential_env, median, ratio, run_playbook, run_script,
@@ -14,18 +19,29 @@ from bench.common import (
 )
 
 BASELINE = 'sdk'
-VARIANTS = ('sdk', 'playbook', 'client')
-LABELS = {'playbook': 'modules via ansible-playbook', 'client': 'module_utils client directly'}
+VARIANTS = ('sdk', 'playbook', 'playbook_journal', 'client')
+LABELS = {
+    'playbook': 'playbook, default settings',
+    'playbook_journal': 'playbook, journal + ack batch_size 1000',
+    'client': 'module_utils client directly',
+}
+# The ack module's largest batch (plugins/module_utils/_ack.py MAX_BATCH_SIZE).
+LARGEST_ACK_BATCH = 1000
 
 
 def _run_variant(variant, tree, env):
     if variant == 'sdk':
-        wall, outcome = run_script('sdk_drain.py', [], env=env)
-        return wall, outcome
+        return run_script('sdk_drain.py', [], env=env)
     if variant == 'client':
         return run_script('client_drain.py', [str(tree.root)], env=env)
-    run = run_playbook(tree, 'drain.yml', env=env).check('drain playbook')
-    return run.wall, {}
+    if variant == 'playbook':
+        run = run_playbook(tree, 'drain.yml', env=env).check('drain playbook')
+        return run.wall, {}
+    journal = Path(tempfile.mkdtemp(prefix='bench-drain-', dir=str(tree.scratch))) / 'results.jsonl'
+    run = run_playbook(tree, 'drain_journal.yml', extra_vars={'journal': str(journal), 'ack_batch_size': LARGEST_ACK_BATCH},
+                       env=env).check('drain playbook with journal')
+    with open(journal, 'rb') as lines:
+        return run.wall, {'journal_lines': sum(1 for line in lines if line.strip())}
 
 
 def run(tree, repeats, results, log):
@@ -39,13 +55,15 @@ def run(tree, repeats, results, log):
                 emulator.reset()
                 seed_completed_results(emulator, results)
                 before = counters(emulator)
-                wall, _outcome = _run_variant(variant, tree, env)
+                wall, outcome = _run_variant(variant, tree, env)
                 after = counters(emulator)
                 if after['results_awaiting_acknowledgement'] != 0:
                     raise BenchError('drain/%s left %r results unacknowledged' % (variant, after['results_awaiting_acknowledgement']))
                 confirmed = after['details_acknowledged'] - before['details_acknowledged']
                 if confirmed != results:
                     raise BenchError('drain/%s confirmed %r of %d results' % (variant, confirmed, results))
+                if outcome.get('journal_lines', results) != results:
+                    raise BenchError('drain/%s journal holds %r of %d results' % (variant, outcome['journal_lines'], results))
                 calls, per_action = api_calls_between(before, after)
                 samples[variant]['wall'].append(wall)
                 samples[variant]['api_calls'].append(calls)

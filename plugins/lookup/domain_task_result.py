@@ -17,7 +17,7 @@ description:
     cannot be retried with C(until)), using the same adaptive waiting as M(aliyun.domain.domain_task_result).
   - Progress is shown at C(-v); each API call at C(-vvv).
 author:
-  - aliyun.domain contributors
+  - aliyun.domain contributors (!UNKNOWN)
 requirements:
   - requests
   - jmespath (only for O(query))

@@ -82,8 +82,7 @@ def read_journal(path):
     """Every record of the journal at ``path``, in file order; an absent file is an empty journal."""
     try:
         with open(path, 'r', encoding='utf-8') as handle:
-            for record in _parse_lines(handle, path):
-                yield record
+            yield from _parse_lines(handle, path)
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             return

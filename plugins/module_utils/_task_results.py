@@ -32,13 +32,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import JournalWriter
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (  # noqa: F401 (the status names are shared)
-    FINAL_STATUS_CODES,
-    STATUS_EXECUTING,
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
     STATUS_FAILURE,
     STATUS_NAMES,
     STATUS_SUCCESS,
-    STATUS_WAITING,
     TaskWaiter,
 )
 
@@ -355,8 +352,8 @@ class TaskResultRequest(object):
                     result_status=self.result_status)
 
     def describe_match(self):
-        parts = ['%s=%s' % (name, value) for name, value in (('domain_name', self.domain_name),
-                                                           ('instance_id', self.instance_id)) if value]
+        named = (('domain_name', self.domain_name), ('instance_id', self.instance_id))
+        parts = ['%s=%s' % (name, value) for name, value in named if value]
         return 'a result for %s' % ' '.join(parts)
 
 

@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import time
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -74,7 +75,7 @@ def validate_wait_options(timeout, poll_interval, max_poll_interval):
             number = float(value)
         except (TypeError, ValueError):
             number = None
-        if isinstance(value, bool) or number is None or not number > 0 or number == float('inf'):
+        if isinstance(value, bool) or number is None or not math.isfinite(number) or number <= 0:
             raise DomainConfigError('%s: %r is not allowed; use a number of seconds greater than 0' % (name, value),
                                     option=name)
         values.append(number)

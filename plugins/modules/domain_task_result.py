@@ -22,7 +22,7 @@ description:
     errors during a wait never end it; only O(wait_timeout) or a permanent error does.
   - Read-only; never changes anything, so check mode behaves exactly like a normal run.
 author:
-  - aliyun.domain contributors
+  - aliyun.domain contributors (!UNKNOWN)
 requirements:
   - requests
   - jmespath (only for O(query))

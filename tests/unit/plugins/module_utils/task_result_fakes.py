@@ -101,7 +101,7 @@ class FakeTaskApi(object):
     def fail_next(self, count, code='Throttling.User', status=400, message='Request was denied due to user flow control.',
                   action=None):
         """The next ``count`` requests (of ``action`` only, when given) get this error."""
-        for _ in range(count):
+        for _unused in range(count):
             self.faults.append((action, status, {'Code': code, 'Message': message}))
 
     def count(self, action):

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dns_migration role and the migrate_dns / wait_task playbooks, end to end against the emulator."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+TARGET = ['ns1.example.org', 'ns2.example.org']
+DOMAINS = ['example-%05d.com' % number for number in range(1, 13)]
+FAILING = r'example-0000[45]\.com'
+FAILED = ['example-00004.com', 'example-00005.com']
+
+# The playbooks are called by their collection names, as users call them.
+MIGRATE = '- import_playbook: aliyun.domain.migrate_dns\n'
+WAIT_TASK = '- import_playbook: aliyun.domain.wait_task\n'
+
+
+def migration_vars(work_dir, domains=None, **extra):
+    values = {
+        'dns_migration_domains': domains or DOMAINS,
+        'dns_migration_nameservers': TARGET,
+        'dns_migration_batch_size': 5,
+        'dns_migration_work_dir': str(work_dir),
+        'dns_migration_wait_timeout': 120,
+        'dns_migration_poll_interval': 0.2,
+        'dns_migration_max_poll_interval': 1,
+    }
+    values.update(extra)
+    return values
+
+
+def latest_report(work_dir):
+    reports = sorted(glob.glob(os.path.join(str(work_dir), 'reports', 'dns-migration-*.json')))
+    assert reports, 'no report written'
+    with open(reports[-1]) as handle:
+        return json.load(handle), reports[-1]
+
+
+def api_details(emulator):
+    return [detail for detail in emulator.stats()['task_details'].values() if detail.get('source') == 'api']
+
+
+def test_migration_submits_once_confirms_its_own_results_reports_and_fails_last(emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '20', '--task-seconds', '0.2-0.6', '--max-tries', '2', '--fail-domains', FAILING)
+    others = emulator.seed(7)
+    work = tmp_path / 'work'
+    # one domain is already where it should be
+    run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Pre-move one domain
+      aliyun.domain.nameservers:
+        domains: [example-00012.com]
+        nameservers: [ns1.example.org, ns2.example.org]
+        wait: true
+""", emulator=emulator).assert_success()
+
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work))
+    assert run.rc != 0
+    assert run.failed_tasks() == ['aliyun.domain.dns_migration : Fail for the domains that did not change']
+    message = run.task('aliyun.domain.dns_migration : Fail for the domains that did not change')['msg']
+    assert '2 domain(s) failed: example-00004.com (' in message and 'example-00005.com (' in message
+    assert 'Report: ' in message
+
+    report, path = latest_report(work)
+    assert report['summary']['total'] == 12
+    assert report['summary']['succeeded'] == 9
+    assert report['summary']['failed'] == 2
+    assert report['summary']['unchanged'] == 1
+    assert report['summary']['pending'] == 0
+    assert report['summary']['acknowledged'] == 11
+    assert report['failed_domains'] == FAILED
+    assert len(report['task_nos']) == 3
+    assert report['timeline'][-1][1] == 11
+    rows = dict((row['domain'], row) for row in report['domains'])
+    assert rows['example-00012.com']['status'] == 'unchanged'
+    assert rows['example-00004.com']['error_msg'] and rows['example-00004.com']['try_count'] == 2
+    html = open(path[:-len('.json')] + '.html').read()
+    assert '<svg' in html and 'example-00005.com' in html and '<script' not in html
+
+    stats = emulator.stats()
+    per_domain = stats['submissions_per_domain']
+    assert per_domain == dict((domain, 1) for domain in DOMAINS)
+    migrated = [detail for detail in api_details(emulator) if detail['task_no'] in report['task_nos']]
+    assert len(migrated) == 11 and all(detail['acknowledged'] == 1 for detail in migrated)
+    # the other tool's results are untouched, and so is the result of the pre-move
+    assert stats['results_awaiting_acknowledgement'] == others['results'] + 1
+
+    journal = [json.loads(line) for line in open(str(work / 'journal.jsonl'))]
+    assert sorted(item['domain_name'] for item in journal if item['task_no'] in report['task_nos']) == sorted(DOMAINS[:11])
+    state = [json.loads(line) for line in open(str(work / 'journal.jsonl.submissions'))]
+    assert state[-1]['event'] == 'completed'
+
+    # The next run is a new migration: only the failed domains are tried again.
+    emulator.configure(fail_domains=None)
+    again = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work))
+    again.assert_success()
+    report, dummy = latest_report(work)
+    assert report['summary']['succeeded'] == 2 and report['summary']['unchanged'] == 10
+    assert emulator.stats()['submissions_per_domain']['example-00004.com'] == 2
+    assert emulator.stats()['submissions_per_domain']['example-00001.com'] == 1
+
+
+def test_rerun_after_kill_between_submit_and_acknowledge_finishes_without_resubmitting(
+        emulator_factory, run_playbook, ansible_env, venv_tool, tmp_path):
+    emulator = emulator_factory('--domains', '20', '--task-seconds', '3-4')
+    work = tmp_path / 'work'
+    extra = tmp_path / 'vars.json'
+    extra.write_text(json.dumps(migration_vars(work)))
+    env = dict(ansible_env, ALIBABA_CLOUD_DOMAIN_ENDPOINT=emulator.url)
+    inventory = tmp_path / 'inventory.ini'
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
+    process = subprocess.Popen([venv_tool('ansible-playbook'), '-i', str(inventory), 'aliyun.domain.migrate_dns', '-e', '@%s' % extra],
+                               cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    state_file = work / 'journal.jsonl.submissions'
+    try:
+        for dummy in range(600):
+            if state_file.exists() and state_file.read_text().count('"submitted"') == 3:
+                break
+            assert process.poll() is None, 'ansible-playbook ended before submitting everything'
+            time.sleep(0.05)
+        else:
+            pytest.fail('the submissions were not recorded in time')
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert emulator.stats()['details_acknowledged'] == 0
+    task_nos = [json.loads(line)['task_no'] for line in state_file.read_text().splitlines() if '"submitted"' in line]
+
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work))
+    run.assert_success()
+    submit = run.task('aliyun.domain.dns_migration : Submit the nameserver change for the domains that need it')
+    assert submit['changed'] is False
+    assert submit['task_nos'] == task_nos
+    report, dummy = latest_report(work)
+    assert report['summary']['succeeded'] == 12 and report['summary']['acknowledged'] == 12
+    assert report['task_nos'] == task_nos
+    stats = emulator.stats()
+    assert stats['submissions_per_domain'] == dict((domain, 1) for domain in DOMAINS)
+    assert stats['details_acknowledged'] == 12
+
+
+def test_rerun_after_kill_before_the_report_loses_no_result(emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '20', '--task-seconds', '0.2')
+    work = tmp_path / 'work'
+    # acknowledge every result, then lose the report and the completion record (as a kill right after the ack would)
+    first = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work, domains=DOMAINS[:4]))
+    first.assert_success()
+    for path in glob.glob(str(work / 'reports' / '*')):
+        os.remove(path)
+    state_file = work / 'journal.jsonl.submissions'
+    state_file.write_text(''.join(line + '\n' for line in state_file.read_text().splitlines()
+                                  if '"completed"' not in line))
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work, domains=DOMAINS[:4]))
+    run.assert_success()
+    report, dummy = latest_report(work)
+    assert report['summary']['succeeded'] == 4 and report['summary']['acknowledged'] == 0
+    assert emulator.stats()['submissions_per_domain'] == dict((domain, 1) for domain in DOMAINS[:4])
+
+
+def test_check_mode_submits_nothing(emulator, run_playbook, tmp_path):
+    run = run_playbook(MIGRATE, emulator=emulator, check=True, extra_vars=migration_vars(tmp_path / 'work'))
+    run.assert_success()
+    submit = run.task('aliyun.domain.dns_migration : Submit the nameserver change for the domains that need it')
+    assert submit['changed'] is True and len(submit['domains_changed']) == 12
+    assert emulator.stats()['submissions_per_domain'] == {}
+
+
+@pytest.mark.parametrize('overrides, fragment', [
+    ({'dns_migration_aliyun_dns': True}, 'exactly one of them'),
+    ({'dns_migration_nameservers': []}, 'exactly one of them'),
+    ({'dns_migration_domains': ['good.example.com', 'bad_domain.com']}, "'bad_domain.com' label 'bad_domain' has characters other than"),
+    ({'dns_migration_batch_size': 'many'}, 'dns_migration_batch_size'),
+], ids=['both', 'neither', 'bad-domain', 'bad-type'])
+def test_bad_input_stops_before_anything_is_sent(emulator, run_playbook, tmp_path, overrides, fragment):
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(tmp_path / 'work', **overrides))
+    assert run.rc != 0
+    assert fragment in run.stdout + run.stderr
+    assert 'Traceback' not in run.stdout + run.stderr
+    assert emulator.stats()['submissions_per_domain'] == {}
+
+
+def test_wait_task_playbook_waits_journals_and_confirms(emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '5', '--task-seconds', '0.2', '--max-tries', '1', '--fail-domains', r'example-00002\.com')
+    submitted = run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Submit
+      aliyun.domain.nameservers:
+        domains: [example-00001.com, example-00002.com]
+        nameservers: [ns1.example.org, ns2.example.org]
+      register: submitted
+""", emulator=emulator)
+    submitted.assert_success()
+    task_no = submitted.task('Submit')['task_nos'][0]
+    journal = tmp_path / 'results.jsonl'
+    run = run_playbook(WAIT_TASK, emulator=emulator,
+                       extra_vars={'task_no': task_no, 'journal': str(journal)})
+    assert run.failed_tasks() == ['Fail for the domains that failed']
+    assert 'example-00002.com' in run.task('Fail for the domains that failed')['msg']
+    assert run.task('Confirm the results (read from the journal, so that a re-run loses nothing)')['acknowledged_count'] == 2
+    assert len(journal.read_text().splitlines()) == 2
+    assert emulator.stats()['details_acknowledged'] == 2

@@ -28,72 +28,24 @@ options:
     type: list
     elements: str
     required: false
-  domain_name:
-    description:
-      - Only results for this domain. Without terms and with O(wait), wait until a result for it appears.
-    type: str
-  instance_id:
-    description:
-      - Only results for this domain instance ID. Without terms and with O(wait), wait until a result for it appears.
-    type: str
-  task_result_status:
-    description:
-      - Only results that ended this way. V(success) (or V(2)) for EXECUTE_SUCCESS, V(failure) (or V(3)) for
-        EXECUTE_FAILURE.
-    type: str
-    choices: [success, failure, '2', '3']
   page_num:
     description:
       - Return only this page (from 1) of PollTaskResult instead of every page. Needs O(wait=false).
     type: int
-  page_size:
-    description:
-      - Results per PollTaskResult request, from 1 to 1000.
-    type: int
-    default: 1000
-  task_type:
-    description:
-      - Only results of this task type, for example V(CHG_DNS).
-    type: str
   query:
     description:
       - A JMESPath expression applied to the list of results; the lookup returns its value instead of the list (a
         list as it is, any other value as a list of one).
     type: str
-  journal:
-    description:
-      - Path of a JSON Lines file on the controller to append every result to, de-duplicated on C(task_detail_no),
-        flushed and synced to disk before the lookup returns.
-    type: path
   wait:
     description:
       - Wait until every detail of the task numbers is final, or, without terms, until a result for O(domain_name) or
         O(instance_id) appears. Nothing is waited for when there are neither terms nor those options.
     type: bool
     default: true
-  wait_timeout:
-    description:
-      - Seconds to wait at most; then the lookup fails with how many details are final, the pending domains and the
-        elapsed time.
-    type: float
-    default: 900
-  poll_interval:
-    description:
-      - Seconds of the first sleep while waiting, and the shortest sleep between two polls.
-    type: float
-    default: 1
-  max_poll_interval:
-    description:
-      - Longest sleep between two polls while waiting.
-    type: float
-    default: 30
-  fail_on_failure:
-    description:
-      - When waiting, fail if any detail ended in EXECUTE_FAILURE, naming the failed domains and their error messages.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - aliyun.domain.connection.plugins
+  - aliyun.domain.task_result
 notes:
   - Lookups run on the controller; credentials and the endpoint come from the options, their C(env:) and C(vars:)
     sources, or the credential chain described for O(access_key_id).

@@ -33,21 +33,6 @@ options:
       - Results of every listed task are returned.
     type: list
     elements: str
-  domain_name:
-    description:
-      - Only results for this domain.
-      - With O(wait=true) and no O(task_no), wait until a result for this domain appears.
-    type: str
-  instance_id:
-    description:
-      - Only results for this domain instance ID.
-      - With O(wait=true) and no O(task_no), wait until a result for this instance appears.
-    type: str
-  task_result_status:
-    description:
-      - Only results that ended this way. V(success) (or V(2)) for EXECUTE_SUCCESS, V(failure) (or V(3)) for EXECUTE_FAILURE.
-    type: str
-    choices: [success, failure, '2', '3']
   page_num:
     description:
       - Return only this page (from 1) of PollTaskResult, together with its paging envelope (RV(total_item_num),
@@ -55,15 +40,6 @@ options:
       - Without it, every page is read and results are de-duplicated on C(task_detail_no).
       - Cannot be combined with O(wait=true), nor with more than one O(task_no).
     type: int
-  page_size:
-    description:
-      - Results per PollTaskResult request, from 1 to 1000.
-    type: int
-    default: 1000
-  task_type:
-    description:
-      - Only results of this task type, for example V(CHG_DNS). Filtered here, after reading.
-    type: str
   query:
     description:
       - A JMESPath expression applied to the list of results (after O(task_type) filtering); its value is returned
@@ -73,46 +49,15 @@ options:
       - When both O(query) and O(journal) are set, RV(task_results) is returned empty (every result is in the journal),
         which keeps memory bounded for very large collections.
     type: str
-  journal:
-    description:
-      - Path of a JSON Lines file to append every returned result to, one object per task detail, never two lines for
-        the same C(task_detail_no) (results already in the file are skipped). The file is flushed and synced to disk
-        before the module returns, also when the module fails after collecting results, so that a later
-        acknowledgement never loses a result.
-      - The directory must exist. The file is locked while it is written, so concurrent runs may share it.
-    type: path
   wait:
     description:
       - Wait until every detail of O(task_no) is final, then return the results.
       - With only O(domain_name) or O(instance_id), wait until a matching result appears.
     type: bool
     default: false
-  wait_timeout:
-    description:
-      - Seconds to wait at most. On timeout the module fails with how many details are final, the pending domains and
-        the elapsed time, still returning the results that are final.
-    type: float
-    default: 900
-  poll_interval:
-    description:
-      - Seconds of the first sleep while waiting, and the shortest sleep between two polls.
-    type: float
-    default: 1
-  max_poll_interval:
-    description:
-      - Longest sleep between two polls while waiting. Sleeps grow from O(poll_interval) while nothing has finished,
-        and follow the measured completion rate once details finish.
-    type: float
-    default: 30
-  fail_on_failure:
-    description:
-      - With O(wait=true), fail when any waited detail ended in EXECUTE_FAILURE, naming the failed domains and their
-        error messages. RV(task_results) is returned all the same.
-      - Without O(wait), failed details are only reported, never a reason to fail.
-    type: bool
-    default: true
 extends_documentation_fragment:
   - aliyun.domain.connection
+  - aliyun.domain.task_result
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -123,8 +68,8 @@ attributes:
   platform:
     platforms: all
 notes:
-  - Waiting is internal. Prefer O(wait=true) over an C(until) loop around this module; it finds out sooner that tasks
-    are done and spends fewer API calls.
+  - Waiting is internal. Prefer O(wait=true) over an C(until) loop around this module; it notices sooner that tasks
+    are done and, once details start finishing, polls when completion is likely rather than on a fixed beat.
   - The summary's C(pending) is non-zero only when a wait timed out; PollTaskResult itself lists final details only.
 seealso:
   - module: aliyun.domain.ack

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) aliyun.domain contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The options the domain_task_result module and lookup share word for word; each documents its
+    # own way of naming tasks (task_no or terms), page_num, query and wait.
+    DOCUMENTATION = r'''
+options:
+  domain_name:
+    description:
+      - Only results for this domain.
+      - When waiting without task numbers, wait until a result for this domain appears.
+    type: str
+  instance_id:
+    description:
+      - Only results for this domain instance ID.
+      - When waiting without task numbers, wait until a result for this instance appears.
+    type: str
+  task_result_status:
+    description:
+      - Only results that ended this way. V(success) (or V(2)) for EXECUTE_SUCCESS, V(failure) (or V(3)) for
+        EXECUTE_FAILURE.
+    type: str
+    choices: [success, failure, '2', '3']
+  page_size:
+    description:
+      - Results per PollTaskResult request, from 1 to 1000.
+    type: int
+    default: 1000
+  task_type:
+    description:
+      - Only results of this task type, for example V(CHG_DNS). Filtered after reading.
+    type: str
+  journal:
+    description:
+      - Path of a JSON Lines file to append every result to, one object per task detail, never two lines for the
+        same C(task_detail_no) (results already in the file are skipped). The file is flushed and synced to disk
+        before returning, also when failing after results were read, so that a later acknowledgement never loses a
+        result.
+      - The directory must exist. The file is locked while it is written, so concurrent runs may share it; a line
+        torn by a crash mid-write is cut off and written again.
+    type: path
+  wait_timeout:
+    description:
+      - Seconds to wait at most. On timeout the task fails with how many details are final, the pending domains and
+        the elapsed time.
+    type: float
+    default: 900
+  poll_interval:
+    description:
+      - Seconds of the first sleep while waiting, and the shortest sleep between two polls.
+    type: float
+    default: 1
+  max_poll_interval:
+    description:
+      - Longest sleep between two polls while waiting. Sleeps double from O(poll_interval) while nothing has
+        finished, then follow the measured completion rate, aiming just past the expected end.
+    type: float
+    default: 30
+  fail_on_failure:
+    description:
+      - When waiting, fail if any waited detail ended in EXECUTE_FAILURE, naming the failed domains and their error
+        messages; all results are still returned (module) and journaled.
+      - Without waiting, failed details are only data.
+    type: bool
+    default: true
+'''

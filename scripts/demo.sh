@@ -14,7 +14,8 @@
 # make the playbook itself end in failure; that is the runbook doing its job, not a demo failure.
 #
 # Environment: DEMO_OUTPUT (default ${TMPDIR:-/tmp}/aliyun-domain-demo) keeps the journal and the reports;
-# DEMO_DOMAINS (default 200); DEMO_TASK_SECONDS (default 1-6, the emulator's time per try).
+# DEMO_DOMAINS (default 200); DEMO_TASK_SECONDS (default 1-6, the emulator's time per try);
+# DEMO_VENV: an existing virtualenv with the test requirements to use instead of the project's own.
 
 set -euo pipefail
 
@@ -43,7 +44,11 @@ trap 'exit 130' INT TERM
 started=$SECONDS
 
 say "virtualenv"
-VENV=$(bash "$REPO_ROOT/scripts/test.sh" venv | tail -n 1)
+if [ -n "${DEMO_VENV:-}" ]; then
+    VENV=$DEMO_VENV
+else
+    VENV=$(bash "$REPO_ROOT/scripts/test.sh" venv | tail -n 1)
+fi
 PYTHON="$VENV/bin/python"
 [ -x "$PYTHON" ] || { echo "demo.sh: no virtualenv at $VENV" >&2; exit 1; }
 

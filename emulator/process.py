@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -168,12 +169,15 @@ class EmulatorProcess:
     def health(self):
         return self._control('GET', 'health')
 
-    def stats(self, details=True):
-        return self._control('GET', 'stats', query='' if details else '?details=0')
+    def stats(self, details=True, task_no=None):
+        """The emulator's counters; ``details=False`` leaves out ``task_details``, ``task_no`` limits them to one task."""
+        if not details:
+            return self._control('GET', 'stats', query='?details=0')
+        return self._control('GET', 'stats', query='?task_no=%s' % urllib.parse.quote(task_no) if task_no else '')
 
     def detail_final_times(self, task_no):
         """Epoch seconds at which each detail of ``task_no`` became final (None while it is not), in detail order."""
-        details = self.stats()['task_details']
+        details = self.stats(task_no=task_no)['task_details']
         return [record['final_at'] if record['final'] else None for record in details.values() if record['task_no'] == task_no]
 
     def configure(self, **options):

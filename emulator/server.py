@@ -128,21 +128,19 @@ class Emulator:
         domains = spec.get('domains')
         if domains is None:
             domains = [row[0] for row in self.store.domains_page(time.time(), 1, 10 ** 9)[1]]
-        if not domains or not all(isinstance(d, str) for d in domains):
-            raise SettingError('seed: domains: expected a non-empty list of names')
+        if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
+            raise SettingError('seed: domains %r: expected a non-empty list of names (or registered domains)' % (domains,))
+        domains = list(dict.fromkeys(d.strip().lower() for d in domains))
         nameservers = spec.get('nameservers')
-        now = time.time()
-        task_nos = []
-        for start in range(0, count, per_task):
-            size = min(per_task, count - start)
-            # one task may name a domain once, so a task holds at most len(domains) details
-            for offset in range(0, size, len(domains)):
-                chunk = [domains[(start + offset + i) % len(domains)] for i in range(min(len(domains), size - offset))]
-                task_nos.append(self.store.submit(chunk, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), now,
-                                                  source='seed'))
+        # one task names a domain once, so a task holds at most len(domains) details
+        per_task = min(per_task, len(domains))
+        batches = [[domains[index % len(domains)] for index in range(start, min(start + per_task, count))]
+                   for start in range(0, count, per_task)]
+        task_nos = self.store.submit_many(batches, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), time.time(),
+                                          source='seed')
         return {'task_nos': task_nos, 'results': count}
 
-    def stats_json(self, with_details=True):
+    def stats_json(self, with_details=True, task_no=None):
         now = time.time()
         counts = self.store.counts(now)
         answer = self.stats.to_json()
@@ -173,7 +171,7 @@ class Emulator:
                     'source': source,
                 })
                 for detail_no, task_no, domain, created, final_at, outcome, final_tries, acked_at, ack_requests, source
-                in self.store.detail_records())
+                in self.store.detail_records(task_no))
         return answer
 
     def close(self):
@@ -351,7 +349,8 @@ class Handler(BaseHTTPRequestHandler):
                 answer = {'status': 'ok', 'pid': os.getpid(), 'url': emulator.url, 'version': API_VERSION,
                           'uptime': time.time() - emulator.started}
             elif name == 'stats' and method == 'GET':
-                answer = emulator.stats_json(with_details=query.get('details', '1') not in ('0', 'false', 'no'))
+                answer = emulator.stats_json(with_details=query.get('details', '1') not in ('0', 'false', 'no'),
+                                             task_no=query.get('task_no'))
             elif name == 'config' and method == 'GET':
                 answer = emulator.behaviour.to_json()
             elif name == 'config' and method == 'POST':

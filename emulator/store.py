@@ -75,8 +75,7 @@ CREATE TABLE IF NOT EXISTS details (
 );
 CREATE INDEX IF NOT EXISTS details_task ON details (task_seq, seq);
 CREATE INDEX IF NOT EXISTS details_unacked ON details (final_at, seq) WHERE acked_at IS NULL;
-CREATE INDEX IF NOT EXISTS details_unapplied ON details (final_at) WHERE applied = 0;
-CREATE INDEX IF NOT EXISTS details_final ON details (final_at);
+CREATE INDEX IF NOT EXISTS details_unapplied ON details (final_at) WHERE applied = 0 AND dns IS NOT NULL;
 CREATE TABLE IF NOT EXISTS submissions (
     domain TEXT PRIMARY KEY,
     count INTEGER NOT NULL
@@ -111,6 +110,27 @@ def task_state(row, now):
     if now >= row[4]:
         return TASK_EXECUTING
     return TASK_WAITING
+
+
+class DetailRandom:
+    """The random draws of one detail, seeded by (seed, detail sequence number), made only when needed."""
+
+    __slots__ = ('_seed', '_random')
+
+    def __init__(self, seed, seq):
+        self._seed = (seed << 40) ^ seq
+        self._random = None
+
+    def _generator(self):
+        if self._random is None:
+            self._random = random.Random(self._seed)
+        return self._random
+
+    def uniform(self, low, high):
+        return self._generator().uniform(low, high)
+
+    def random(self):
+        return self._generator().random()
 
 
 def plan_detail(rng, known, fail_domain, behaviour):
@@ -157,6 +177,7 @@ class Store:
         if connection is None:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             connection.execute('PRAGMA synchronous=NORMAL')
+            connection.execute('PRAGMA cache_size=-32768')  # KiB: bulk seeding inserts into random-keyed indexes
             self._local.connection = connection
             with self._connections_lock:
                 self._connections.append(connection)
@@ -225,49 +246,60 @@ class Store:
 
     def submit(self, domains, nameservers, behaviour, client_ip, now, source='api', task_type='CHG_DNS'):
         """Create one task with a detail per domain; returns the TaskNo.  ``source='api'`` counts submissions."""
-        domains = list(dict.fromkeys(domains))
-        task_no = str(uuid.uuid4())
+        return self.submit_many([domains], nameservers, behaviour, client_ip, now, source, task_type)[0]
+
+    def submit_many(self, batches, nameservers, behaviour, client_ip, now, source='api', task_type='CHG_DNS'):
+        """One task per list of domains, all in one transaction; returns the TaskNos."""
+        batches = [list(dict.fromkeys(domains)) for domains in batches]
         dns_json = json.dumps(nameservers) if nameservers is not None else None
+        task_nos = []
         with self.write() as connection:
-            first_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM details').fetchone()[0] + 1
-            known = dict(connection.execute(
-                'SELECT name, instance_id FROM domains WHERE name IN (%s)' % ','.join('?' * len(domains)), domains).fetchall()
-            ) if len(domains) <= 900 else self._instance_ids(connection, domains)
-            cursor = connection.execute(
-                'INSERT INTO tasks (task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip, source) '
-                'VALUES (?, ?, ?, 0, 0, ?, ?, ?)', (task_no, task_type, int(now * 1000), len(domains), client_ip, source))
-            task_seq = cursor.lastrowid
-            rows = []
-            first_exec, complete_at = None, now
-            for offset, domain in enumerate(domains):
-                seq = first_seq + offset
-                rng = random.Random('%s:%d' % (self.seed, seq))
-                fail_domain = bool(behaviour.fail_domains and behaviour.fail_domains.search(domain))
-                seconds, outcome, final_tries, tries, message = plan_detail(rng, domain in known, fail_domain, behaviour)
-                final_at = now + seconds * tries
-                complete_at = max(complete_at, final_at)
-                exec_at = now + seconds * WAIT_FRACTION
-                first_exec = exec_at if first_exec is None else min(first_exec, exec_at)
-                rows.append((seq, uuid.uuid4().hex, task_seq, task_no, task_type, domain, known.get(domain, ''),
-                             dns_json if outcome == DETAIL_SUCCESS else None, now, seconds, outcome, final_tries,
-                             final_at, message))
+            next_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM details').fetchone()[0] + 1
+            task_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM tasks').fetchone()[0]
+            known = self._instance_ids(connection, set().union(*batches))
+            rows, tasks, earliest_change = [], [], None
+            for domains in batches:
+                task_no = str(uuid.UUID(bytes=os.urandom(16), version=4))
+                task_nos.append(task_no)
+                task_seq += 1
+                first_exec, complete_at = None, now
+                for domain in domains:
+                    rng = DetailRandom(self.seed, next_seq)
+                    fail_domain = bool(behaviour.fail_domains and behaviour.fail_domains.search(domain))
+                    seconds, outcome, final_tries, tries, message = plan_detail(rng, domain in known, fail_domain, behaviour)
+                    final_at = now + seconds * tries
+                    complete_at = max(complete_at, final_at)
+                    exec_at = now + seconds * WAIT_FRACTION
+                    first_exec = exec_at if first_exec is None else min(first_exec, exec_at)
+                    dns = dns_json if outcome == DETAIL_SUCCESS else None
+                    if dns is not None:
+                        earliest_change = final_at if earliest_change is None else min(earliest_change, final_at)
+                    rows.append((next_seq, os.urandom(16).hex(), task_seq, task_no, task_type, domain, known.get(domain, ''),
+                                 dns, now, seconds, outcome, final_tries, final_at, message))
+                    next_seq += 1
+                tasks.append((task_seq, task_no, task_type, int(now * 1000), first_exec if first_exec is not None else now,
+                              complete_at, len(domains), client_ip, source))
+            connection.executemany(
+                'INSERT INTO tasks (seq, task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip, source) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', tasks)
             connection.executemany(
                 'INSERT INTO details (seq, detail_no, task_seq, task_no, task_type, domain, instance_id, dns, created, '
                 'try_seconds, outcome, final_tries, final_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
-            connection.execute('UPDATE tasks SET first_exec = ?, complete_at = ? WHERE seq = ?',
-                               (first_exec if first_exec is not None else now, complete_at, task_seq))
             if source == 'api':
                 connection.executemany(
                     'INSERT INTO submissions (domain, count) VALUES (?, 1) ON CONFLICT (domain) DO UPDATE SET count = count + 1',
-                    [(domain,) for domain in domains])
-            if rows and any(row[7] is not None for row in rows):
-                earliest = min(row[12] for row in rows if row[7] is not None)
-                self._next_due = earliest if self._next_due is None else min(self._next_due, earliest)
-        return task_no
+                    [(domain,) for domains in batches for domain in domains])
+            if earliest_change is not None:
+                self._next_due = earliest_change if self._next_due is None else min(self._next_due, earliest_change)
+        return task_nos
 
     @staticmethod
-    def _instance_ids(connection, domains):
-        wanted = set(domains)
+    def _instance_ids(connection, names):
+        names = list(names)
+        if len(names) <= 900:
+            return dict(connection.execute(
+                'SELECT name, instance_id FROM domains WHERE name IN (%s)' % ','.join('?' * len(names)), names).fetchall())
+        wanted = set(names)
         return dict(row for row in connection.execute('SELECT name, instance_id FROM domains') if row[0] in wanted)
 
     def poll(self, now, page_num, page_size, outcome=None, task_no=None, domain=None, instance_id=None):
@@ -398,11 +430,11 @@ class Store:
         with self.write() as connection:
             latest = {}
             for domain, dns in connection.execute(
-                    'SELECT domain, dns FROM details WHERE applied = 0 AND final_at <= ? AND dns IS NOT NULL '
+                    'SELECT domain, dns FROM details WHERE applied = 0 AND dns IS NOT NULL AND final_at <= ? '
                     'ORDER BY final_at, seq', (now,)):
                 latest[domain] = dns
             connection.executemany('UPDATE domains SET dns = ? WHERE name = ?', [(dns, name) for name, dns in latest.items()])
-            connection.execute('UPDATE details SET applied = 1 WHERE applied = 0 AND final_at <= ?', (now,))
+            connection.execute('UPDATE details SET applied = 1 WHERE applied = 0 AND dns IS NOT NULL AND final_at <= ?', (now,))
             self._next_due = self._earliest_unapplied(connection)
 
     def domain(self, name, now):
@@ -440,8 +472,9 @@ class Store:
     def submissions(self):
         return dict(self._connection().execute('SELECT domain, count FROM submissions ORDER BY domain').fetchall())
 
-    def detail_records(self):
-        """Every detail with its schedule and acknowledgement history, for the reliability suite and the bench."""
+    def detail_records(self, task_no=None):
+        """Every detail (or those of one task) with its schedule and acknowledgement history."""
+        where, args = ('WHERE t.task_no = ? ', (task_no,)) if task_no else ('', ())
         return self._connection().execute(
             'SELECT d.detail_no, d.task_no, d.domain, d.created, d.final_at, d.outcome, d.final_tries, d.acked_at, '
-            'd.ack_requests, t.source FROM details d JOIN tasks t ON t.seq = d.task_seq ORDER BY d.seq').fetchall()
+            'd.ack_requests, t.source FROM details d JOIN tasks t ON t.seq = d.task_seq %sORDER BY d.seq' % where, args).fetchall()

@@ -354,3 +354,14 @@ def test_concurrent_acknowledgements_confirm_each_detail_once(start_emulator):
         thread.join()
     assert sum(results) == 40 and len(results) == 4
     assert running.stats()['details_acknowledged'] == 40
+
+
+def test_stats_details_of_one_task(start_emulator):
+    running = start_emulator('--task-seconds', '0')
+    client = running.client()
+    first = submit(client, ['example-00001.com', 'example-00002.com'])
+    submit(client, ['example-00003.com'])
+    details = running.emulator.stats_json(task_no=first)['task_details']
+    assert sorted(record['domain'] for record in details.values()) == ['example-00001.com', 'example-00002.com']
+    status, answer = control(running.url, 'stats?task_no=' + first)
+    assert status == 200 and set(answer['task_details']) == set(details)

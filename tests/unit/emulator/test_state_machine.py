@@ -86,7 +86,7 @@ def test_failure_rate_is_deterministic_per_seed(tmp_path):
     for name, seed in (('a', 1), ('b', 1), ('c', 2)):
         state = Store(str(tmp_path / name), seed=seed)
         state.seed_domains(DOMAINS)
-        task_no = state.submit(DOMAINS, NS, behaviour(task_seconds=1, failure_rate=0.5, max_tries=2), 'ip', T0)
+        task_no = state.submit(DOMAINS, NS, behaviour(task_seconds=1, failure_rate=0.7, max_tries=2), 'ip', T0)
         outcomes.append(states(state, task_no, T0 + 100))
         state.close()
     assert outcomes[0] == outcomes[1]

@@ -118,9 +118,6 @@ class DomainClient(object):
         if not self.settings.validate_certs:
             return False
         if self.settings.ca_path:
-            if not os.path.exists(self.settings.ca_path):
-                raise DomainConfigError('Invalid value %r for option ca_path: the file does not exist.'
-                                        % self.settings.ca_path, option='ca_path')
             return self.settings.ca_path
         return self.environ.get('REQUESTS_CA_BUNDLE') or self.environ.get('CURL_CA_BUNDLE') or True
 

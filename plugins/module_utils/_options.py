@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
@@ -123,6 +125,8 @@ class ConnectionSettings(object):
         self.max_retries = _non_negative_int(options, 'max_retries')
         self.validate_certs = _boolean(options, 'validate_certs')
         self.ca_path = options.get_option('ca_path') or None
+        if self.ca_path and not os.path.exists(self.ca_path):
+            raise _invalid('ca_path', self.ca_path, 'the path of an existing CA bundle (PEM file or directory)')
         self.user_client_ip = options.get_option('user_client_ip') or None
         self.region = options.get_option('region') or None
         self.endpoint = resolve_endpoint(options.get_option('endpoint'), self.region, environ)

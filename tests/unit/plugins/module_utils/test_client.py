@@ -266,11 +266,12 @@ def test_endpoint_from_environment_and_region():
     assert make_client(None, region='cn-hangzhou').settings.host == 'domain.aliyuncs.com'
 
 
-def test_missing_ca_path_is_reported(server):
-    client = make_client(server.url, ca_path='/nonexistent/ca.pem')
+def test_missing_ca_path_is_reported_before_any_request(server):
     with pytest.raises(DomainConfigError) as caught:
-        client.call('PollTaskResult')
-    assert "option ca_path" in str(caught.value)
+        make_client(server.url, ca_path='/nonexistent/ca.pem')
+    assert str(caught.value) == ("Invalid value '/nonexistent/ca.pem' for option ca_path: expected the path of an existing "
+                                 "CA bundle (PEM file or directory).")
+    assert server.requests == []
 
 
 def page_server(total, insert_after_first_page=False):

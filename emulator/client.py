@@ -7,8 +7,8 @@ It signs with the collection's _signing.py, like the emulator verifies; the inte
 prove both against the official SDKs.
 """
 
-import http.client
 import json
+import socket
 import ssl
 import time
 import uuid
@@ -55,6 +55,45 @@ class Answer:
         return 'Answer(%d, %s)' % (self.status, self.raw[:300])
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, kept minimal so that a benchmark measures the server, not the client."""
+
+    def __init__(self, host, port, timeout, context=None):
+        sock = socket.create_connection((host, port), timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context is not None:
+            sock = context.wrap_socket(sock, server_hostname=host)
+        self.sock = sock
+        self.reader = sock.makefile('rb')
+
+    def exchange(self, method, path, headers, body):
+        """(status, lower-case headers, body) of one request; ConnectionError when the server drops the connection."""
+        lines = ['%s %s HTTP/1.1' % (method, path)]
+        lines.extend('%s: %s' % item for item in headers.items())
+        lines.append('Content-Length: %d' % len(body))
+        self.sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + body)
+        status_line = self.reader.readline()
+        if not status_line:
+            raise ConnectionError('the server closed the connection without answering')
+        status = int(status_line.split(None, 2)[1])
+        answer_headers = {}
+        while True:
+            line = self.reader.readline()
+            if line in (b'\r\n', b'\n', b''):
+                break
+            name, _sep, value = line.decode('latin-1').partition(':')
+            answer_headers[name.strip().lower()] = value.strip()
+        length = int(answer_headers.get('content-length', 0))
+        raw = self.reader.read(length)
+        if len(raw) != length:
+            raise ConnectionError('the answer ended after %d of %d bytes' % (len(raw), length))
+        return status, answer_headers, raw
+
+    def close(self):
+        self.reader.close()
+        self.sock.close()
+
+
 class SignedClient:
     """``call(action, params)`` over one keep-alive connection; ``signature`` is ``v3`` or ``v1``."""
 
@@ -74,11 +113,8 @@ class SignedClient:
 
     def _connect(self):
         if self._connection is None:
-            if self.https:
-                self._connection = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                                               context=self.context or ssl.create_default_context())
-            else:
-                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            context = (self.context or ssl.create_default_context()) if self.https else None
+            self._connection = Connection(self.host, self.port, self.timeout, context)
         return self._connection
 
     def close(self):
@@ -112,17 +148,18 @@ class SignedClient:
         return '/?' + signing.canonical_query_string(query), headers
 
     def send(self, method, path, headers=None, body=b''):
+        headers = dict(headers or {})
+        if not any(name.lower() == 'host' for name in headers):
+            headers['Host'] = self.netloc
         connection = self._connect()
         try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException):
+            status, answer_headers, raw = connection.exchange(method, path, headers, body)
+        except OSError:
             self.close()
             raise
-        if response.getheader('Connection', '').lower() == 'close':
+        if answer_headers.get('connection', '').lower() == 'close':
             self.close()
-        return Answer(response.status, dict((k.lower(), v) for k, v in response.getheaders()), raw)
+        return Answer(status, answer_headers, raw)
 
     def call(self, action, params=None, method='POST', **kwargs):
         path, headers = self.signed_request(action, params, method=method, **kwargs)

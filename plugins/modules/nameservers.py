@@ -87,8 +87,9 @@ attributes:
   platform:
     platforms: all
 notes:
-  - Domains already on the requested nameservers count as unchanged even when a task recorded in
-    O(state_file) covers them; their task numbers are still returned so that results can be read.
+  - Domains covered by a task recorded in O(state_file) are reported in RV(domains_adopted), whether
+    or not they already use the requested nameservers, and that task's number is returned in
+    RV(task_nos) so that its results can still be read and confirmed.
 seealso:
   - module: aliyun.domain.domain_task_result
   - module: aliyun.domain.ack

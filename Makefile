@@ -1,6 +1,6 @@
 # Developer and CI entry points; the work is done by scripts/test.sh (see its header).
 
-.PHONY: test sanity unit integration venv demo bench
+.PHONY: test sanity unit integration test-faults venv demo bench
 
 test:
 	bash scripts/test.sh all
@@ -13,6 +13,10 @@ unit:
 
 integration:
 	bash scripts/test.sh integration
+
+# The fault run alone (make test runs it too, as part of tests/integration).
+test-faults: venv
+	.venv/bin/python -m pytest -p no:cacheprovider tests/integration/test_faults.py
 
 venv:
 	bash scripts/test.sh venv

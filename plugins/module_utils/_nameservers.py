@@ -52,6 +52,8 @@ COMPLETE_TASK_CODE = 3
 DAY_MS = 24 * 3600 * 1000
 # How long a submission whose answer was lost may take to appear in the task list.
 RECONCILE_DELAYS = (1.0, 2.0, 4.0)
+# A batch whose lost submission is proven absent from the task list is sent again, at most this often.
+MAX_RESUBMISSIONS = 3
 
 _LABEL_RE = re.compile(r'^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$')
 _IPV4_RE = re.compile(r'^[0-9]+(?:\.[0-9]+){3}$')
@@ -495,6 +497,18 @@ class NameserverChange(object):
         self.submitting = True
         known = set(task.get('TaskNo') for task in self.recent_tasks or [] if task.get('TaskNo'))
         for batch in chunks(self.to_submit, self.batch_size):
+            task_no = self._submit_batch(batch, known)
+            self.submitted[task_no] = batch
+            if task_no not in self.task_nos:
+                self.task_nos.append(task_no)
+            self.log('submitted %d domains: task %s' % (len(batch), task_no))
+        return self.task_nos
+
+    def _submit_batch(self, batch, known):
+        """The task number of ``batch``; a submission whose answer was lost is looked for in the task list
+        and sent again only when a completed search shows that no task was created for it."""
+        resubmissions = 0
+        while True:
             known.update(self.state.task_nos())
             intent = {'event': 'intent', 'id': uuid.uuid4().hex, 'time_ms': self.clock_ms(), 'domains': batch,
                       'target': self.target.to_record(), 'known_task_nos': sorted(known)}
@@ -511,17 +525,23 @@ class NameserverChange(object):
                 if not exc.ambiguous:
                     self.state.append({'event': 'not_sent', 'id': intent['id'], 'code': exc.code})
                     raise SubmissionError(exc, batch, self)
-                task_no = self._reconcile(intent, known)
+                task_no, searched = self._reconcile(intent, known)
                 if not task_no:
-                    raise SubmissionError(exc, batch, self, unresolved=True)
+                    if not searched:
+                        raise SubmissionError(exc, batch, self, unresolved=True)
+                    self.state.append({'event': 'not_sent', 'id': intent['id'], 'code': exc.code, 'reconciled': True})
+                    if resubmissions == MAX_RESUBMISSIONS:
+                        raise SubmissionError(exc, batch, self)
+                    resubmissions += 1
+                    self.log('no task was created for the lost submission of %d domains (%s); sending it again'
+                             % (len(batch), exc.code))
+                    continue
             self.state.append({'event': 'submitted', 'id': intent['id'], 'task_no': task_no})
-            self.submitted[task_no] = batch
-            if task_no not in self.task_nos:
-                self.task_nos.append(task_no)
-            self.log('submitted %d domains: task %s' % (len(batch), task_no))
-        return self.task_nos
+            return task_no
 
     def _reconcile(self, intent, known):
+        """``(task_no or None, searched)``: ``searched`` is True when a search of the task list completed."""
+        searched = False
         for delay in RECONCILE_DELAYS:
             self.sleep(delay)
             try:
@@ -529,10 +549,11 @@ class NameserverChange(object):
             except DomainError as exc:
                 self.log('reconciliation attempt failed: %s' % (exc,))
                 continue
+            searched = True
             if found:
                 self.log('the lost answer was task %s' % (found,))
-                return found
-        return None
+                return found, True
+        return None, searched
 
     def result(self):
         if self.submitting:

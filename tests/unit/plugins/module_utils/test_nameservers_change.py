@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+    MAX_RESUBMISSIONS,
     NameserverChange,
     SubmissionError,
     Target,
@@ -32,7 +33,9 @@ class FakeRegistrar(object):
         self.tasks = []
         self.calls = []
         self.drop_answer_of_submission = False
-        self.lose_submission = False
+        # how many of the next submissions are lost before the service acts on them (the connection drops)
+        self.lost_submissions = 0
+        self.task_list_unavailable = False
         self.reject_submission = None
 
     def add_task(self, domains, pending=True):
@@ -66,6 +69,8 @@ class FakeRegistrar(object):
             items = [{'DomainName': name, 'DnsList': {'DnsList': ns}} for name, ns in sorted(self.domains.items())]
             return self.page(request, items, 'Domain')
         if action == 'QueryTaskList':
+            if self.task_list_unavailable:
+                return json_response({'RequestId': 'r', 'Code': 'InternalError', 'Message': 'try later'}, status=500)
             items = [dict((k, v) for k, v in task.items() if k != 'details') for task in self.tasks]
             return self.page(request, items, 'TaskInfo')
         if action == 'QueryTaskDetailList':
@@ -75,8 +80,11 @@ class FakeRegistrar(object):
             if self.reject_submission:
                 return json_response({'RequestId': 'rej', 'Code': self.reject_submission, 'Message': 'bad'}, status=400)
             domains = [value for name, value in sorted(query.items(), key=lambda kv: kv[0]) if name.startswith('DomainName.')]
-            task_no = None if self.lose_submission else self.add_task(domains)
-            if self.drop_answer_of_submission or self.lose_submission:
+            if self.lost_submissions:
+                self.lost_submissions -= 1
+                return None, None, None
+            task_no = self.add_task(domains)
+            if self.drop_answer_of_submission:
                 return None, None, None
             return json_response({'RequestId': 'sub', 'TaskNo': task_no})
         return json_response({'RequestId': 'r', 'Code': 'InvalidAction.NotFound', 'Message': action}, status=404)
@@ -149,15 +157,39 @@ def test_lost_answer_is_reconciled_from_the_task_list_not_resent(registrar, tmp_
     assert events == ['intent', 'submitted']
 
 
-def test_lost_submission_is_not_resent_in_the_same_run_but_settled_by_the_next(registrar, tmp_path):
+def test_lost_submission_proven_absent_from_the_task_list_is_sent_again(registrar, tmp_path):
     state = str(tmp_path / 'state.jsonl')
-    registrar.lose_submission = True
+    registrar.lost_submissions = 2
+    change = make_change(registrar, ['d00.com', 'd01.com', 'd02.com'], state_file=state, batch_size=2).plan()
+    change.submit()
+    assert submissions(registrar) == 4
+    assert [task['TaskNum'] for task in registrar.tasks] == [2, 1]
+    assert change.task_nos == ['T1', 'T2']
+    events = [json.loads(line)['event'] for line in open(state)]
+    assert events == ['intent', 'not_sent', 'intent', 'not_sent', 'intent', 'submitted', 'intent', 'submitted']
+
+
+def test_submission_lost_every_time_is_given_up_after_the_last_resubmission(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    registrar.lost_submissions = MAX_RESUBMISSIONS + 5
     change = make_change(registrar, ['d00.com'], state_file=state).plan()
+    with pytest.raises(SubmissionError) as caught:
+        change.submit()
+    assert not caught.value.unresolved
+    assert submissions(registrar) == MAX_RESUBMISSIONS + 1 and registrar.tasks == []
+    assert [json.loads(line)['event'] for line in open(state)] == ['intent', 'not_sent'] * (MAX_RESUBMISSIONS + 1)
+
+
+def test_lost_submission_is_not_resent_when_the_task_list_cannot_be_searched_but_settled_by_the_next_run(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    registrar.lost_submissions = 1
+    change = make_change(registrar, ['d00.com'], state_file=state).plan()
+    registrar.task_list_unavailable = True
     with pytest.raises(SubmissionError) as caught:
         change.submit()
     assert caught.value.unresolved and 'nothing was re-sent' in str(caught.value)
     assert submissions(registrar) == 1
-    registrar.lose_submission = False
+    registrar.task_list_unavailable = False
     rerun = make_change(registrar, ['d00.com'], state_file=state).plan()
     assert rerun.to_submit == ['d00.com']
     rerun.submit()

@@ -34,10 +34,6 @@ DEFAULT_MAX_DELAY = 20.0
 MAX_RETRY_AFTER = 300.0
 
 
-def is_throttling(code):
-    return code in THROTTLING_CODES
-
-
 def should_retry(error, mutating=False):
     """True when ``error`` is transient and repeating the call cannot do harm."""
     if isinstance(error, DomainTransportError):

@@ -38,10 +38,10 @@ FULL = {
     'emulator_throughput': {'results': 10000, 'seconds': 3},
 }
 QUICK = {
-    'drain': {'results': 300, 'repeats': 1},
-    'wait_latency': {'plan': [(1, 1)], 'domains_per_task': 5},
-    'scale': {'results': 300, 'repeats': 1},
-    'emulator_throughput': {'results': 300, 'seconds': 0.5},
+    'drain': {'results': 200, 'repeats': 1},
+    'wait_latency': {'plan': [(1, 1)], 'domains_per_task': 3},
+    'scale': {'results': 200, 'repeats': 1},
+    'emulator_throughput': {'results': 200, 'seconds': 0.3},
 }
 
 

@@ -1,0 +1,49 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Keeps the benchmark code from rotting: ``bench/run.py --quick`` must run every scenario and write its JSON.
+
+Asserts correctness only (exit code, JSON shape, every variant verified its outcome); never timing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'scale', 'emulator_throughput'}
+ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
+
+
+def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
+    process = subprocess.run([sys.executable, str(REPO_ROOT / 'bench' / 'run.py'), '--quick', '--output', str(tmp_path)],
+                             cwd=str(REPO_ROOT), capture_output=True, text=True, check=False, timeout=600)
+    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-4000:]
+
+    report = json.loads((tmp_path / 'latest.json').read_text())
+    assert report['quick'] is True
+    assert report['errors'] == {}
+    assert set(report['scenarios']) == EXPECTED_SCENARIOS
+    assert report['table'], 'the table has no rows'
+    for row in report['table']:
+        assert ROW_KEYS <= set(row), row
+        assert isinstance(row['ours'], (int, float)) and row['ours'] >= 0, row
+
+    drain = report['scenarios']['drain']
+    for variant in ('sdk', 'playbook', 'playbook_journal', 'client'):
+        assert drain['samples'][variant]['api_calls'][0] > 0, variant
+
+    waits = report['scenarios']['wait_latency']['samples']
+    for per_time in waits.values():
+        for variant in ('until', 'module'):
+            assert per_time[variant][0]['api_calls'] > 0, variant
+
+    scale = report['scenarios']['scale']['samples']
+    assert len(scale) == 2, 'scale runs at a tenth of the results and at all of them'
+    for per_size in scale.values():
+        for variant in ('full', 'journal'):
+            assert per_size[variant][0]['module_rss_mib'] > 0, variant
+            assert per_size[variant][0]['playbook_rss_mib'] > 0, variant
+
+    assert 'scenario' in process.stdout and 'ours' in process.stdout, 'the table was not printed'

@@ -254,14 +254,17 @@ class DomainClient(object):
         page_num = 1
         while True:
             items, envelope = self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)
+            fresh = 0
             for item in items:
                 key = item.get(dedupe_key) if dedupe_key and isinstance(item, dict) else None
                 if key is not None:
                     if key in seen:
                         continue
                     seen.add(key)
+                fresh += 1
                 yield item
-            if not items or not _has_next_page(envelope, page_num, page_size, len(items)):
+            # A page of nothing new means the server ignores PageNum: stop rather than loop forever.
+            if not fresh or not _has_next_page(envelope, page_num, page_size, len(items)):
                 return
             page_num += 1
 

@@ -301,6 +301,22 @@ def test_paginate_walks_every_page_and_deduplicates(server):
     assert all(r.query['TaskResultStatus'] == '2' for r in server.requests)
 
 
+def test_paginate_stops_when_a_server_ignores_page_num(server):
+    server.handler = lambda request: json_response({'RequestId': 'r', 'NextPage': True, 'Data': {'TaskDetail': [
+        {'TaskDetailNo': 'A'}, {'TaskDetailNo': 'B'}]}})
+    client = make_client(server.url)
+    assert [i['TaskDetailNo'] for i in client.paginate('PollTaskResult', {}, page_size=2)] == ['A', 'B']
+    assert client.api_calls == 2
+
+
+def test_paginate_without_total_pages_stops_on_a_short_page(server):
+    pages = {1: [{'TaskNo': 'T1'}, {'TaskNo': 'T2'}], 2: [{'TaskNo': 'T3'}]}
+    server.handler = lambda request: json_response({'RequestId': 'r', 'Data': {'TaskInfo': pages[int(request.query['PageNum'])]}})
+    client = make_client(server.url)
+    items = list(client.paginate('QueryTaskList', {}, items_path=('Data', 'TaskInfo'), dedupe_key='TaskNo', page_size=2))
+    assert [i['TaskNo'] for i in items] == ['T1', 'T2', 'T3'] and client.api_calls == 2
+
+
 def test_fetch_page_returns_items_and_envelope(server):
     server.handler = page_server(3)
     items, envelope = make_client(server.url).fetch_page('PollTaskResult', {}, 1, 1000, ('Data', 'TaskDetail'))

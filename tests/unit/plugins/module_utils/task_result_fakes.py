@@ -58,6 +58,7 @@ class FakeDetail(object):
         self.fails = fails
         self.task_type = task_type
         self.acknowledged = False
+        self.instance_id = 'S2024' + number[-8:]
 
     def status(self, now):
         if now >= self.final_at:
@@ -69,7 +70,7 @@ class FakeDetail(object):
         return {
             'TaskNo': self.task_no, 'TaskDetailNo': self.number, 'TaskType': self.task_type,
             'TaskTypeDescription': u'修改DNS' if lang == 'zh' else 'DNS Modification',
-            'InstanceId': 'S2024' + self.number[-8:], 'DomainName': self.domain,
+            'InstanceId': self.instance_id, 'DomainName': self.domain,
             'TaskStatus': STATUS_NAMES[code], 'TaskStatusCode': code,
             'TryCount': 3 if self.fails and code == 3 else 0,
             'ErrorMsg': 'The domain is locked by the registry.' if code == 3 else 'The operation is successful.',
@@ -144,7 +145,7 @@ class FakeTaskApi(object):
     def _PollTaskResult(self, params):
         now = self.clock()
         rows = [d for d in self.details if d.status(now) in (2, 3) and not d.acknowledged]
-        for name, attribute in (('TaskNo', 'task_no'), ('DomainName', 'domain')):
+        for name, attribute in (('TaskNo', 'task_no'), ('DomainName', 'domain'), ('InstanceId', 'instance_id')):
             if name in params:
                 rows = [d for d in rows if getattr(d, attribute) == params[name]]
         if 'TaskResultStatus' in params:

@@ -125,6 +125,10 @@ def test_filters_are_sent_in_api_names(api, clock):
     assert sent['TaskResultStatus'] == '3'
     assert 'InstanceId' not in sent
 
+    by_instance = list(iter_task_results(client, instance_id=api.details[2].instance_id))
+    assert [item['domain_name'] for item in by_instance] == [DOMAINS[2]]
+    assert api.calls[-1][1]['InstanceId'] == api.details[2].instance_id
+
 
 def test_one_page_comes_with_its_envelope(api, clock):
     api.add_task('task-1', DOMAINS[:25], 0.0)

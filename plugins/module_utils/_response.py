@@ -88,12 +88,13 @@ def parse_response(action, status, headers, body):
 
 
 def _api_error(action, status, data, header_request_id, error_class=DomainApiError, note=None):
-    message = first_value(data, 'Message', 'message') or ''
+    # one line whatever the server wrote; long messages (a quoted string to sign) are kept whole
+    message = _one_line(str(first_value(data, 'Message', 'message') or ''), limit=100000)
     if note:
         message = '%s [%s]' % (message, note) if message else note
     return error_class(
         action,
-        code=str(first_value(data, 'Code', 'code') or 'HTTP%d' % status),
+        code=_one_line(str(first_value(data, 'Code', 'code') or 'HTTP%d' % status)),
         message=message,
         request_id=first_value(data, 'RequestId', 'requestId') or header_request_id,
         http_status=status,

@@ -10,6 +10,8 @@ __metaclass__ = type
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainApiError,
@@ -43,6 +45,12 @@ def test_json_error_body_carries_every_field():
     assert str(error) == 'PollTaskResult failed: InvalidParameter: PageSize is invalid (RequestId: rid)'
     assert error.to_result() == {'code': 'InvalidParameter', 'message': 'PageSize is invalid', 'request_id': 'rid'}
     assert not isinstance(error, DomainResponseError)
+
+
+def test_multi_line_server_messages_become_one_line():
+    with pytest.raises(DomainApiError) as caught:
+        parse(400, json.dumps({'Code': 'InvalidParameter', 'Message': 'first line\n  second\tline', 'RequestId': 'r'}).encode())
+    assert str(caught.value) == 'PollTaskResult failed: InvalidParameter: first line second line (RequestId: r)'
 
 
 def test_lower_case_error_keys_are_read():
@@ -109,6 +117,26 @@ def test_http_200_with_an_error_envelope_is_an_error_but_data_with_a_code_field_
                                  '(RequestId: r)')
     assert parse(200, b'{"RequestId": "r", "Code": "200", "Message": "ok"}')['Code'] == '200'
     assert parse(200, b'{"RequestId": "r", "Code": "X", "Message": "m", "Data": {}}')['Data'] == {}
+
+
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.sampled_from([b'{', b'<', b'<?xml', b'<html>', b'{"Code": 1}', b'null', b'"text"', b'<Error><Code>',
+                     b'{"Code": "X\\n", "Message": "a\\nb", "RequestId": "r"}']).flatmap(
+        lambda head: st.binary(max_size=100).map(lambda tail: head + tail)),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(min_value=100, max_value=599), BODIES, st.sampled_from(['application/json', 'text/html', 'text/xml', '']))
+def test_any_answer_is_a_dict_or_one_line_domain_error(status, body, content_type):
+    try:
+        result = parse(status, body, {'Content-Type': content_type})
+    except DomainApiError as error:
+        assert '\n' not in str(error) and str(error).startswith('PollTaskResult failed: ')
+        assert set(error.to_result()) == {'code', 'message', 'request_id'}
+    else:
+        assert isinstance(result, dict) and status < 400
 
 
 def api_error(code, status=400, cls=DomainApiError):

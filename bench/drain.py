@@ -21,6 +21,7 @@ from bench.common import (
 BASELINE = 'sdk'
 VARIANTS = ('sdk', 'playbook', 'playbook_journal', 'client')
 LABELS = {
+    'floor': 'ansible-playbook floor: 2 module tasks, 0 results',
     'playbook': 'playbook, default settings',
     'playbook_journal': 'playbook, journal + ack batch_size 1000',
     'client': 'module_utils client directly',
@@ -45,7 +46,7 @@ def _run_variant(variant, tree, env):
 
 
 def run(tree, repeats, results, log):
-    samples = {variant: {'wall': [], 'api_calls': [], 'per_action': []} for variant in VARIANTS}
+    samples = {variant: {'wall': [], 'api_calls': [], 'per_action': []} for variant in VARIANTS + ('floor',)}
     emulator = start_emulator('--domains', '10')
     try:
         env = credential_env(emulator)
@@ -68,7 +69,11 @@ def run(tree, repeats, results, log):
                 samples[variant]['wall'].append(wall)
                 samples[variant]['api_calls'].append(calls)
                 samples[variant]['per_action'].append(per_action)
-                log('drain %-8s run %d: %.2f s, %d API calls %s' % (variant, repetition + 1, wall, calls, per_action))
+                log('drain %-16s run %d: %.2f s, %d API calls %s' % (variant, repetition + 1, wall, calls, per_action))
+            # The fixed cost of ansible-playbook and two module processes, for reading the playbook rows.
+            floor = run_playbook(tree, 'floor.yml', extra_vars={'task_no': 'T-NONE'}, env=env).check('floor playbook')
+            samples['floor']['wall'].append(floor.wall)
+            log('drain floor            run %d: %.2f s' % (repetition + 1, floor.wall))
     finally:
         emulator.stop()
 
@@ -90,4 +95,10 @@ def run(tree, repeats, results, log):
             'target': 'ratio <= 0.5 and API calls <= baseline',
             'met': ours_wall <= 0.5 * baseline_wall and ours_calls <= baseline_calls,
         })
+    floor_wall = median(samples['floor']['wall'])
+    rows.append({
+        'scenario': 'drain: %s' % LABELS['floor'], 'metric': 'wall time (s)', 'ours': floor_wall,
+        'baseline': baseline_wall, 'baseline_name': 'official SDK loop', 'ratio': ratio(floor_wall, baseline_wall),
+        'api_calls_ours': None, 'api_calls_baseline': None, 'target': None, 'met': None,
+    })
     return {'name': 'drain', 'results': results, 'repeats': repeats, 'samples': samples, 'rows': rows}

@@ -13,6 +13,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.aliyun.domain.plugins.module_utils import _module
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 from ansible_collections.aliyun.domain.plugins.module_utils._options import connection_argument_spec
@@ -89,3 +90,14 @@ def test_client_is_built_once_per_module(server):
     client.call('QueryTaskList', {'PageNum': 1, 'PageSize': 10})
     client.call('QueryTaskList', {'PageNum': 2, 'PageSize': 10})
     assert client.api_calls == 2 and all(r.signature_is_valid('id', SECRET) for r in server.requests)
+
+
+def test_missing_requests_is_reported_with_missing_required_lib(capsys, monkeypatch):
+    monkeypatch.setattr(_module, 'HAS_REQUESTS', False)
+    monkeypatch.setattr(_module, 'REQUESTS_IMPORT_ERROR', 'ImportError: No module named requests')
+    with patch_module_args({}):
+        with pytest.raises(SystemExit):
+            AliyunDomainModule(argument_spec={})
+    result = json.loads(capsys.readouterr().out)
+    assert result['failed'] is True
+    assert 'Failed to import the required Python library (requests)' in result['msg']

@@ -14,6 +14,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleError
 
 from ansible_collections.aliyun.domain.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.aliyun.domain.plugins.plugin_utils import _lookup
 from ansible_collections.aliyun.domain.plugins.plugin_utils._lookup import AliyunDomainLookupBase
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 
@@ -104,3 +105,10 @@ def test_missing_credentials_in_a_lookup(server):
     with pytest.raises(AnsibleError) as caught:
         probe().run(['PollTaskResult'], variables={'aliyun_domain_endpoint': server.url})
     assert 'No Alibaba Cloud credentials found. Tried:' in str(caught.value)
+
+
+def test_missing_requests_on_the_controller(monkeypatch):
+    monkeypatch.setattr(_lookup, 'HAS_REQUESTS', False)
+    with pytest.raises(AnsibleError) as caught:
+        probe().run(['PollTaskResult'], variables={})
+    assert 'require the Python library "requests"' in str(caught.value)

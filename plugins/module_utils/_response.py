@@ -140,8 +140,9 @@ def _innermost_reason(exc):
         inner = None
         if isinstance(getattr(reason, 'reason', None), BaseException) and reason.reason is not reason:
             inner = reason.reason
-        elif getattr(reason, 'args', None) and isinstance(reason.args[0], BaseException):
-            inner = reason.args[0]
+        else:
+            # ConnectionError(ProtocolError('Connection aborted.', RemoteDisconnected(...))): the cause may be any argument
+            inner = next((arg for arg in getattr(reason, 'args', ()) if isinstance(arg, BaseException)), None)
         if inner is None:
             break
         reason = inner

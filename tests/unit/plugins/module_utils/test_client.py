@@ -182,6 +182,19 @@ def test_mutating_call_after_read_timeout_raises_sent_transport_error(server):
     assert 'no response within 0.1s' in str(caught.value)
 
 
+def test_connection_dropped_without_an_answer(server):
+    server.handler = lambda request: (None, None, None)
+    client = make_client(server.url, max_retries=1)
+    with pytest.raises(DomainTransportError) as caught:
+        client.call('SaveBatchTaskForModifyingDomainDns', {'DomainName': ['a.com']}, mutating=True)
+    assert str(caught.value) == ('SaveBatchTaskForModifyingDomainDns failed: cannot reach %s: Remote end closed connection '
+                                 'without response (the request may have reached the server)' % server.url)
+    assert caught.value.sent is True and client.api_calls == 1
+    with pytest.raises(DomainTransportError):
+        client.call('PollTaskResult')
+    assert client.api_calls == 3  # a read is tried again
+
+
 def test_read_call_after_read_timeout_is_retried(server):
     calls = []
 

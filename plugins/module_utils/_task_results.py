@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import re
 import traceback
 
@@ -204,17 +205,9 @@ class ResultQuery(object):
         root = self.compiled.parsed
         self.streamable = (root.get('type') in ('projection', 'filter_projection')
                            and root['children'][0].get('type') == 'identity')
-        self._partial = []
 
     def search(self, results):
         return self.compiled.search(results)
-
-    def feed(self, results):
-        """Evaluate a streamable expression on one chunk of the list."""
-        self._partial.extend(self.compiled.search(results) or [])
-
-    def streamed_result(self):
-        return self._partial
 
 
 class FailedTasksError(DomainError):
@@ -243,7 +236,7 @@ class ResultCollector(object):
         self.summary = empty_summary()
         self.failures = []
         self.seen = set()
-        self.per_task = {}
+        self._streamed = []
 
     def add(self, chunk):
         accepted = []
@@ -255,7 +248,6 @@ class ResultCollector(object):
                 continue
             self.seen.add(key)
             accepted.append(result)
-            self.per_task[result.get('task_no')] = self.per_task.get(result.get('task_no'), 0) + 1
             if result.get('task_status_code') == STATUS_FAILURE:
                 self.failures.append({'domain_name': result.get('domain_name'), 'error_msg': result.get('error_msg'),
                                       'task_detail_no': key, 'task_no': result.get('task_no')})
@@ -265,7 +257,8 @@ class ResultCollector(object):
         if self.journal is not None:
             self.journal.append(accepted)
         if self.query is not None and self.query.streamable:
-            self.query.feed(accepted)
+            # A projection over the list is the concatenation of its projections over the chunks.
+            self._streamed.extend(self.query.search(accepted) or [])
         if self.keep_results:
             self.results.extend(accepted)
 
@@ -282,7 +275,7 @@ class ResultCollector(object):
         if self.query is None:
             return None
         if self.query.streamable:
-            return self.query.streamed_result()
+            return self._streamed
         return self.query.search(self.results)
 
 
@@ -377,76 +370,68 @@ def _result_of(request, collector, client, started):
     result['task_results'] = collector.results if request.keep_results else []
     if request.query is not None:
         result['query_result'] = collector.query_result()
-    return _with_accounting(result, client, started)
-
-
-def _with_accounting(result, client, started):
     result['request_ids'] = list(client.request_ids)
     result['api_calls'] = client.api_calls
     result['elapsed'] = round(client.clock() - started, 3)
     return result
 
 
-def run_task_result(client, request, log=None, journal_writer=None):
+@contextlib.contextmanager
+def _journal_writer(path):
+    """An open JournalWriter for ``path`` (None without a path), flushed and synced on the way out."""
+    if not path:
+        yield None
+        return
+    with JournalWriter(path) as writer:
+        yield writer
+
+
+def _wait_and_collect(client, request, collector, log):
+    """Wait as the request says and collect into ``collector``; (collector, DomainWaitTimeout or None)."""
+    waiter = TaskWaiter(client, request.wait_timeout, request.poll_interval, request.max_poll_interval, log=log)
+    if not request.task_nos:
+        def probe():
+            attempt = ResultCollector(request.task_type, collector.journal, request.query, request.keep_results)
+            _collect(client, request, attempt, deadline=waiter.deadline)
+            return attempt if attempt.summary['total'] else None
+
+        try:
+            return waiter.wait_until(probe, request.describe_match()), None
+        except DomainWaitTimeout as error:
+            return collector, error
+    try:
+        waiter.wait_for_tasks(request.task_nos)
+    except DomainWaitTimeout as error:
+        _collect_what_is_final(client, request, collector)
+        return collector, error
+    # Every detail is final: reading them is retried through transient errors until the same deadline.
+    waiter.wait_until(lambda: _collect(client, request, collector) or True, 'the results to be read', restart=False)
+    return collector, None
+
+
+def run_task_result(client, request, log=None):
     """Wait (if asked) and collect results as ``request`` says; the module's result dict.
 
     Failures raise a DomainError whose ``result`` attribute (when present) holds everything collected
     so far, so that a failing task still returns and journals every result.
     """
     started = client.clock()
-    if request.page_num is not None:
-        items, envelope = fetch_result_page(client, request.page_num, page_size=request.page_size,
-                                            **request.filters(request.task_nos[0] if request.task_nos else None))
-        writer = JournalWriter(request.journal) if request.journal else None
-        if writer is not None:
-            writer.open()
-        try:
-            collector = ResultCollector(request.task_type, writer, request.query, request.keep_results)
-            collector.add(items)
-        finally:
-            if writer is not None:
-                writer.close()
-        result = _result_of(request, collector, client, started)
-        result.update(envelope)
-        return result
-
-    waiter = None
-    wait_error = None
-    if request.wait:
-        waiter = TaskWaiter(client, request.wait_timeout, request.poll_interval, request.max_poll_interval, log=log)
-    writer = JournalWriter(request.journal) if request.journal else None
-    if writer is not None:
-        writer.open()
-    try:
+    wait_error = envelope = None
+    with _journal_writer(request.journal) as writer:
         collector = ResultCollector(request.task_type, writer, request.query, request.keep_results)
-        if waiter is not None and request.task_nos:
-            try:
-                waiter.wait_for_tasks(request.task_nos)
-            except DomainWaitTimeout as error:
-                wait_error = error
-            if wait_error is None:
-                # Every detail is final: reading them is retried through transient errors until the deadline.
-                waiter.wait_until(lambda: _collect(client, request, collector) or True, 'the results to be read',
-                                  restart=False)
-            else:
-                _collect_what_is_final(client, request, collector)
-        elif waiter is not None:
-            def probe():
-                attempt = ResultCollector(request.task_type, writer, request.query, request.keep_results)
-                _collect(client, request, attempt, deadline=waiter.deadline)
-                return attempt if attempt.summary['total'] else None
-
-            try:
-                collector = waiter.wait_until(probe, request.describe_match())
-            except DomainWaitTimeout as error:
-                wait_error = error
+        if request.page_num is not None:
+            task_no = request.task_nos[0] if request.task_nos else None
+            items, envelope = fetch_result_page(client, request.page_num, page_size=request.page_size,
+                                                **request.filters(task_no))
+            collector.add(items)
+        elif request.wait:
+            collector, wait_error = _wait_and_collect(client, request, collector, log)
         else:
             _collect(client, request, collector)
-    finally:
-        if writer is not None:
-            writer.close()
 
     result = _result_of(request, collector, client, started)
+    if envelope is not None:
+        result.update(envelope)
     if wait_error is not None:
         progress = wait_error.progress
         result['summary']['pending'] = progress.get('pending') or 0

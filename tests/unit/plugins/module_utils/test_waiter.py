@@ -231,3 +231,30 @@ def test_bad_wait_options_name_the_option_and_value(timeout, poll, cap, option):
 
 def test_wait_option_defaults():
     assert validate_wait_options(None, None, None) == (900.0, 1.0, 30.0)
+
+
+def test_a_task_larger_than_one_page_is_counted_by_status(api, clock):
+    domains = ['big-%04d.example' % index for index in range(1500)]
+    api.add_task('task-big', domains, spread(1500, 1.0, 10.0))
+    client = make_client(api, clock)
+
+    report = TaskWaiter(client).wait_for_tasks(['task-big'])
+
+    assert report['total'] == 1500
+    assert clock() >= 1000.0 + 10.0
+    first_page, success_count, failure_count = [params for _action, params in api.calls[:3]]
+    assert (first_page['PageSize'], 'TaskStatus' in first_page) == ('1000', False)
+    assert (success_count['TaskStatus'], success_count['PageSize']) == ('2', '1')
+    assert failure_count['TaskStatus'] == '3'
+
+
+def test_a_transient_error_on_the_first_probe_only_delays_it(api, clock):
+    api.add_task('task-a', DOMAINS[:10], 4.0)
+    api.add_task('task-b', DOMAINS[10:20], 6.0)
+    client = make_client(api, clock, max_retries=0)
+    api.fail_next(1, code='InternalError', status=500, message='The request processing has failed.')
+
+    report = TaskWaiter(client).wait_for_tasks(['task-a', 'task-b'])
+
+    assert report['total'] == 20
+    assert clock() >= 1000.0 + 6.0

@@ -365,3 +365,26 @@ def test_stats_details_of_one_task(start_emulator):
     assert sorted(record['domain'] for record in details.values()) == ['example-00001.com', 'example-00002.com']
     status, answer = control(running.url, 'stats?task_no=' + first)
     assert status == 200 and set(answer['task_details']) == set(details)
+
+
+def test_readers_never_see_half_a_change(start_emulator):
+    running = start_emulator('--domains', '50')
+    totals, stop = set(), threading.Event()
+
+    def poll():
+        client = running.client()
+        while not stop.is_set():
+            totals.add(client.call('PollTaskResult', {'PageNum': 1, 'PageSize': 1}).body['TotalItemNum'])
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        for round_number in range(1, 4):
+            assert control(running.url, 'seed', {'results': 2000, 'per_task': 50})[0] == 200
+            totals.add(running.client().call('PollTaskResult', {'PageNum': 1, 'PageSize': 1}).body['TotalItemNum'])
+            assert 2000 * round_number in totals
+    finally:
+        stop.set()
+        reader.join(10)
+    # each seeding of 40 tasks is one transaction: no reader saw a count between two whole seedings
+    assert totals <= {0, 2000, 4000, 6000}

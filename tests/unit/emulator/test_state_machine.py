@@ -5,6 +5,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator import api
 from emulator.options import Behaviour, SettingError, parse_task_seconds
@@ -229,3 +231,36 @@ def test_bad_settings_name_option_and_value(changes, message):
     with pytest.raises(SettingError) as caught:
         Behaviour().updated(changes)
     assert message in str(caught.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seconds=st.floats(min_value=0.01, max_value=100), max_tries=st.integers(min_value=1, max_value=5),
+       failure_rate=st.sampled_from([0.0, 0.3, 1.0]), seed=st.integers(min_value=0, max_value=2 ** 20),
+       fractions=st.lists(st.floats(min_value=0, max_value=1.2), min_size=2, max_size=12))
+def test_detail_life_is_monotonic(tmp_path_factory, seconds, max_tries, failure_rate, seed, fractions):
+    store = Store(str(tmp_path_factory.mktemp('hypothesis') / 'state.sqlite3'), seed=seed)
+    try:
+        store.seed_domains(DOMAINS[:1])
+        task_no = store.submit(DOMAINS[:1], NS, behaviour(task_seconds=seconds, max_tries=max_tries, failure_rate=failure_rate),
+                               'ip', T0)
+        row = details_of(store, task_no)[0]
+        final_at = row[10]
+        assert T0 + seconds <= final_at <= T0 + seconds * max_tries + 1e-6
+        previous = (0, 0)
+        for moment in sorted(T0 + fraction * seconds * max_tries for fraction in fractions):
+            status, tries, updated = detail_state(row, moment)
+            assert updated <= max(moment, T0)
+            assert tries >= previous[1]
+            assert tries <= max_tries
+            if previous[0] in (2, 3):
+                assert (status, tries) == previous  # final is final
+            assert (status in (2, 3)) == (moment >= final_at)
+            previous = (status, tries)
+        status, tries, _updated = detail_state(row, final_at)
+        assert (status == 3) == (tries == max_tries)
+        if failure_rate == 1.0:
+            assert status == 3
+        if failure_rate == 0.0:
+            assert (status, tries) == (2, 0)
+    finally:
+        store.close()

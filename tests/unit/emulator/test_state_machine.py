@@ -233,7 +233,7 @@ def test_bad_settings_name_option_and_value(changes, message):
     assert message in str(caught.value)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(seconds=st.floats(min_value=0.01, max_value=100), max_tries=st.integers(min_value=1, max_value=5),
        failure_rate=st.sampled_from([0.0, 0.3, 1.0]), seed=st.integers(min_value=0, max_value=2 ** 20),
        fractions=st.lists(st.floats(min_value=0, max_value=1.2), min_size=2, max_size=12))

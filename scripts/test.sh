@@ -3,8 +3,9 @@
 #
 # The project's test driver (make test / sanity / unit / integration, and the virtualenv for demo/bench).
 #
-#   scripts/test.sh [all]        sanity on ansible-core 2.19 (Python 3.11) and the newest core (Python 3.12),
-#                                then ONE pytest run over the test suites; pytest's summary is the last line
+#   scripts/test.sh [all]        sanity on ansible-core 2.19 (Python 3.11; compile and import also on 3.8) and the
+#                                newest core (Python 3.12), then ONE pytest run over the test suites; pytest's
+#                                summary is the last line
 #   scripts/test.sh sanity       both sanity runs only
 #   scripts/test.sh unit|integration [pytest args]   pytest on that suite, straight from the checkout
 #   scripts/test.sh pytest [pytest args]             pytest on every suite, straight from the checkout
@@ -21,6 +22,7 @@ set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MAIN_PYTHON_VERSION=3.11
 NEWEST_PYTHON_VERSION=3.12
+OLDEST_TARGET_PYTHON_VERSION=3.8
 MAIN_VENV="$REPO_ROOT/.venv"
 NEWEST_VENV="$REPO_ROOT/.venv-newest"
 PYTEST_SUITES=(tests/unit tests/integration tests/interop tests/reliability)
@@ -46,12 +48,12 @@ find_python() {
         fi
     done
     root=${PYENV_ROOT:-$HOME/.pyenv}
-    for candidate in $(ls -d "$root/versions/$version".* 2>/dev/null | sort -V -r); do
+    while IFS= read -r candidate; do
         if [ -x "$candidate/bin/python$version" ]; then
             echo "$candidate/bin/python$version"
             return 0
         fi
-    done
+    done < <(printf '%s\n' "$root/versions/$version".* | sort -V -r)
     return 1
 }
 
@@ -105,13 +107,17 @@ copy_collection() {
     fi
 }
 
-# run_sanity VENV PYTHON_VERSION COLLECTION_DIR: ansible-test sanity in virtualenvs it manages.
+# run_sanity VENV PYTHON_VERSION COLLECTION_DIR [ansible-test options]: ansible-test sanity in virtualenvs
+# it manages. ansible-test looks for pythonX.Y on PATH: $SHIM_BIN holds links to interpreters found elsewhere.
+# shellcheck disable=SC2329  # called through timed
 run_sanity() {
     local venv=$1 version=$2 collection=$3 core
+    shift 3
     core=$("$venv/bin/python" -c 'from ansible.release import __version__; print(__version__)')
-    say "ansible-test sanity: ansible-core $core, Python $version"
+    say "ansible-test sanity: ansible-core $core, Python $version${*:+ ($*)}"
     "$venv/bin/python" "$REPO_ROOT/scripts/seed_ansible_test_pip.py" || return 1
-    (cd "$collection" && PATH="$venv/bin:$PATH" without_pip_noise "$venv/bin/ansible-test" sanity --venv --python "$version" --color no)
+    (cd "$collection" &&
+        PATH="$venv/bin:$SHIM_BIN:$PATH" without_pip_noise "$venv/bin/ansible-test" sanity --venv --python "$version" --color no "$@")
 }
 
 SANITY_FAILED=()
@@ -128,19 +134,32 @@ timed() {
 
 COPY_ROOT=
 COLLECTION_COPY=
+SHIM_BIN=
 
 prepare_copy() {
     COPY_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/aliyun-domain-test.XXXXXX") || die "cannot create a temporary directory"
     # shellcheck disable=SC2064
     trap "rm -rf '$COPY_ROOT'" EXIT
     COLLECTION_COPY="$COPY_ROOT/ansible_collections/aliyun/domain"
+    SHIM_BIN="$COPY_ROOT/bin"
+    mkdir -p "$SHIM_BIN"
     copy_collection "$COLLECTION_COPY" || die "cannot copy the checkout to $COLLECTION_COPY"
 }
 
 sanity_phase() {
-    local newest_python
+    local newest_python oldest_python
     timed "sanity-2.19/py$MAIN_PYTHON_VERSION" run_sanity "$MAIN_VENV" "$MAIN_PYTHON_VERSION" "$COLLECTION_COPY" ||
         SANITY_FAILED+=("ansible-core 2.19 / Python $MAIN_PYTHON_VERSION")
+
+    # Modules and module_utils run on the managed host, down to Python $OLDEST_TARGET_PYTHON_VERSION.
+    if oldest_python=$(find_python "$OLDEST_TARGET_PYTHON_VERSION"); then
+        ln -sf "$oldest_python" "$SHIM_BIN/python$OLDEST_TARGET_PYTHON_VERSION"
+        timed "sanity-2.19/py$OLDEST_TARGET_PYTHON_VERSION" run_sanity "$MAIN_VENV" "$OLDEST_TARGET_PYTHON_VERSION" "$COLLECTION_COPY" \
+            --test compile --test import ||
+            SANITY_FAILED+=("ansible-core 2.19 / Python $OLDEST_TARGET_PYTHON_VERSION (compile, import)")
+    else
+        say "SKIPPED: compile and import sanity on Python $OLDEST_TARGET_PYTHON_VERSION: not found on PATH or through pyenv"
+    fi
 
     if [ "${SKIP_NEWEST:-}" = 1 ]; then
         say "SKIPPED: sanity on the newest ansible-core (SKIP_NEWEST=1)"
@@ -171,55 +190,64 @@ run_pytest() {
     cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@"
 }
 
-command=${1:-all}
-[ $# -gt 0 ] && shift
+main() {
+    local command=${1:-all}
+    [ $# -gt 0 ] && shift
 
-case "$command" in
-    venv)
-        main_venv
-        echo "$MAIN_VENV"
-        ;;
-    sanity)
-        timed venv main_venv
-        prepare_copy
-        sanity_phase
-        say "timings: ${TIMINGS[*]}"
-        if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
-            say "sanity FAILED: ${SANITY_FAILED[*]}"
-            exit 1
-        fi
-        ;;
-    unit | integration)
-        main_venv
-        run_pytest "$REPO_ROOT" "tests/$command" "$@"
-        ;;
-    pytest)
-        main_venv
-        mapfile -t suites < <(existing_suites "$REPO_ROOT")
-        run_pytest "$REPO_ROOT" "${suites[@]}" "$@"
-        ;;
-    all)
-        timed venv main_venv
-        prepare_copy
-        if [ "${SKIP_SANITY:-}" = 1 ]; then
-            say "SKIPPED: sanity (SKIP_SANITY=1)"
-        else
+    case "$command" in
+        venv)
+            main_venv
+            echo "$MAIN_VENV"
+            ;;
+        sanity)
+            timed venv main_venv
+            prepare_copy
             sanity_phase
-        fi
-        say "timings: ${TIMINGS[*]}"
-        if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
-            say "sanity FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
-        fi
-        mapfile -t suites < <(existing_suites "$COLLECTION_COPY")
-        say "pytest: ${suites[*]} (in $COLLECTION_COPY)"
-        run_pytest "$COLLECTION_COPY" "${suites[@]}" "$@"
-        status=$?
-        if [ ${#SANITY_FAILED[@]} -gt 0 ] && [ $status -eq 0 ]; then
-            status=1
-        fi
-        exit $status
-        ;;
-    *)
-        die "unknown command '$command' (all, sanity, unit, integration, pytest, venv)"
-        ;;
-esac
+            say "timings: ${TIMINGS[*]}"
+            if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
+                say "sanity FAILED: ${SANITY_FAILED[*]}"
+                exit 1
+            fi
+            ;;
+        unit | integration)
+            main_venv
+            run_pytest "$REPO_ROOT" "tests/$command" "$@"
+            ;;
+        pytest)
+            main_venv
+            local suites
+            mapfile -t suites < <(existing_suites "$REPO_ROOT")
+            run_pytest "$REPO_ROOT" "${suites[@]}" "$@"
+            ;;
+        all)
+            timed venv main_venv
+            prepare_copy
+            if [ "${SKIP_SANITY:-}" = 1 ]; then
+                say "SKIPPED: sanity (SKIP_SANITY=1)"
+            else
+                sanity_phase
+            fi
+            say "timings: ${TIMINGS[*]}"
+            if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
+                say "sanity FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
+            fi
+            local suites
+            mapfile -t suites < <(existing_suites "$COLLECTION_COPY")
+            say "pytest: ${suites[*]} (in $COLLECTION_COPY)"
+            run_pytest "$COLLECTION_COPY" "${suites[@]}" "$@"
+            local status=$?
+            if [ ${#SANITY_FAILED[@]} -gt 0 ] && [ $status -eq 0 ]; then
+                status=1
+            fi
+            exit $status
+            ;;
+        *)
+            die "unknown command '$command' (all, sanity, unit, integration, pytest, venv)"
+            ;;
+    esac
+}
+
+# Everything above is only definitions: bash has read the whole file before main runs, so editing this
+# script during a run cannot change the run.
+main "$@"
+exit $?

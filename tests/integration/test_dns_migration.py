@@ -215,3 +215,27 @@ def test_wait_task_playbook_waits_journals_and_confirms(emulator_factory, run_pl
     assert run.task('Confirm the results (read from the journal, so that a re-run loses nothing)')['acknowledged_count'] == 2
     assert len(journal.read_text().splitlines()) == 2
     assert emulator.stats()['details_acknowledged'] == 2
+
+
+def test_wait_timeout_reports_pending_and_the_rerun_finishes(emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '10', '--task-seconds', '12')
+    work = tmp_path / 'work'
+    domains = DOMAINS[:3]
+    first = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work, domains=domains, dns_migration_wait_timeout=1))
+    # the wait fails (rescued), the run goes on to confirm and report, and fails at the very end
+    assert first.rc != 0
+    assert first.failed_tasks() == [
+        'aliyun.domain.dns_migration : Wait until the registrar has finished every domain, journaling each result',
+        'aliyun.domain.dns_migration : Fail for the domains that did not change']
+    message = first.task('aliyun.domain.dns_migration : Fail for the domains that did not change')['msg']
+    assert 'Still pending: example-00001.com, example-00002.com, example-00003.com.' in message
+    assert 'Timed out' in message
+    report, dummy = latest_report(work)
+    assert report['summary']['pending'] == 3 and report['pending_domains'] == domains
+    assert '"completed"' not in (work / 'journal.jsonl.submissions').read_text()
+
+    second = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work, domains=domains))
+    second.assert_success()
+    report, dummy = latest_report(work)
+    assert report['summary']['succeeded'] == 3 and report['summary']['acknowledged'] == 3
+    assert emulator.stats()['submissions_per_domain'] == dict((domain, 1) for domain in domains)

@@ -63,6 +63,8 @@ class EmulatorProcess:
             raise EmulatorError('emulator already running at %s' % self.url)
         env = dict(os.environ if self.env is None else self.env)
         env['PYTHONUNBUFFERED'] = '1'
+        if self._stderr is not None:
+            self._stderr.close()
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(self.command(), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=self._stderr)

@@ -9,6 +9,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import ssl
 import struct
 import sys
@@ -412,6 +413,9 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         server = create_server(args)
+    except sqlite3.Error as exc:
+        sys.stderr.write('cannot use the state file %s: %s\n' % (args.state, exc))
+        return 1
     except (OSError, ssl.SSLError) as exc:
         sys.stderr.write('cannot serve on %s:%d: %s\n' % (args.host, args.port, exc))
         return 1

@@ -46,6 +46,17 @@ def test_bad_option_exits_with_a_message():
     assert 'throttle_rate' in str(caught.value)
 
 
+def test_unusable_state_file_or_port_is_one_clear_line(tmp_path):
+    result = subprocess.run([sys.executable, '-m', 'emulator', '--port', '0', '--state', str(tmp_path / 'missing' / 'state')],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (1, '')
+    assert result.stderr == 'cannot use the state file %s: unable to open database file\n' % (tmp_path / 'missing' / 'state')
+    with EmulatorProcess() as running:
+        with pytest.raises(EmulatorError) as caught:
+            EmulatorProcess('--port', str(running.port)).start()
+        assert 'cannot serve on 127.0.0.1:%d' % running.port in str(caught.value)
+
+
 def test_state_survives_restart_mid_task(tmp_path):
     state = tmp_path / 'state.sqlite3'
     with EmulatorProcess('--task-seconds', '1', '--domains', '5', state=state) as emulator:

@@ -239,3 +239,21 @@ def test_wait_timeout_reports_pending_and_the_rerun_finishes(emulator_factory, r
     report, dummy = latest_report(work)
     assert report['summary']['succeeded'] == 3 and report['summary']['acknowledged'] == 3
     assert emulator.stats()['submissions_per_domain'] == dict((domain, 1) for domain in domains)
+
+
+def test_role_credentials_are_used_and_never_shown(emulator_factory, run_playbook, tmp_path):
+    secret = 'Role-Only-Secret-7f3a9c'
+    emulator = emulator_factory('--domains', '5', '--task-seconds', '0.2', '--access-key', 'roleid:%s' % secret)
+    work = tmp_path / 'work'
+    run = run_playbook(MIGRATE, emulator=emulator, verbosity=3,
+                       env={'ALIBABA_CLOUD_ACCESS_KEY_ID': None, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': None},
+                       extra_vars=migration_vars(work, domains=DOMAINS[:2], dns_migration_access_key_id='roleid',
+                                                 dns_migration_access_key_secret=secret))
+    run.assert_success()
+    assert emulator.stats()['submissions_per_domain'] == dict((domain, 1) for domain in DOMAINS[:2])
+    assert secret not in run.stdout + run.stderr
+    assert secret not in json.dumps(run.events)
+    for path in glob.glob(str(work / '**' / '*'), recursive=True):
+        if os.path.isfile(path):
+            with open(path) as handle:
+                assert secret not in handle.read(), path

@@ -105,6 +105,8 @@ class EmulatorProcess:
     def _abort(self, message):
         details = self.stderr()
         self.stop(timeout=5)
+        self._stderr.close()
+        self._stderr = None
         raise EmulatorError('%s: %s\n%s' % (message, ' '.join(self.command()), details))
 
     def stop(self, timeout=10):

@@ -257,3 +257,26 @@ def test_role_credentials_are_used_and_never_shown(emulator_factory, run_playboo
         if os.path.isfile(path):
             with open(path) as handle:
                 assert secret not in handle.read(), path
+
+
+def test_without_acknowledging_results_stay_for_later(emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '5', '--task-seconds', '0.2')
+    work = tmp_path / 'work'
+    run = run_playbook(MIGRATE, emulator=emulator,
+                       extra_vars=migration_vars(work, domains=DOMAINS[:3], dns_migration_acknowledge=False))
+    run.assert_success()
+    report, dummy = latest_report(work)
+    assert report['summary']['succeeded'] == 3 and report['summary']['acknowledged'] == 0
+    stats = emulator.stats(details=False)
+    assert stats['details_acknowledged'] == 0 and stats['results_awaiting_acknowledgement'] == 3
+
+
+def test_domains_already_on_alibaba_cloud_dns_need_nothing(emulator, run_playbook, tmp_path):
+    work = tmp_path / 'work'
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(
+        work, domains=DOMAINS[:3], dns_migration_nameservers=[], dns_migration_aliyun_dns=True))
+    run.assert_success()
+    report, dummy = latest_report(work)
+    assert report['summary']['unchanged'] == 3 and report['task_nos'] == []
+    assert report['nameservers'] == ['Alibaba Cloud DNS']
+    assert emulator.stats(details=False)['submissions_per_domain'] == {}

@@ -83,7 +83,7 @@ def format_number(value):
         return '-'
     if isinstance(value, bool):
         return 'yes' if value else 'NO'
-    if abs(value) >= 100:
+    if float(value).is_integer() or abs(value) >= 100:
         return '%.0f' % value
     return '%.2f' % value
 
@@ -140,7 +140,8 @@ def main(argv=None):
         'command': 'python bench/run.py' + (' --quick' if args.quick else '') + (
             ' --only %s' % ','.join(args.only) if args.only != list(SCENARIOS) else ''),
         'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(started)),
-        'machine': {'python': platform.python_version(), 'platform': platform.platform(), 'cpus': os.cpu_count()},
+        'machine': {'python': platform.python_version(), 'platform': platform.platform(), 'cpus': os.cpu_count(),
+                    'load_average_at_start': os.getloadavg()},
         'quick': args.quick,
         'scenarios': {},
         'errors': {},
@@ -154,6 +155,7 @@ def main(argv=None):
                 log('scenario %s could not run: %s' % (name, error))
                 report['errors'][name] = ''.join(traceback.format_exception_only(type(error), error)).strip()
     report['elapsed'] = time.time() - started
+    report['machine']['load_average_at_end'] = os.getloadavg()
     rows = [row for scenario in report['scenarios'].values() for row in scenario['rows']]
     report['table'] = rows
 
@@ -164,7 +166,9 @@ def main(argv=None):
     (args.output / 'latest.json').write_text(json.dumps(report, indent=2, sort_keys=True) + '\n')
 
     print(render_table(rows))
-    print('\n%s in %.0f s; results in %s' % (report['command'], report['elapsed'], result_file))
+    print('\n%s in %.0f s; load average %.1f at the start, %.1f at the end (%d CPUs); results in %s' % (
+        report['command'], report['elapsed'], report['machine']['load_average_at_start'][0],
+        report['machine']['load_average_at_end'][0], report['machine']['cpus'], result_file))
     for name, error in report['errors'].items():
         print('ERROR in %s: %s' % (name, error.splitlines()[-1]))
     return 1 if report['errors'] else 0

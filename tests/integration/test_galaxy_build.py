@@ -95,6 +95,7 @@ def built_collection(tmp_path_factory, venv_tool):
 
     built = _run([venv_tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(output), COLLECTION_ROOT], work, env)
     assert built.returncode == 0, built.stderr
+    assert '[WARNING]' not in built.stderr + built.stdout, built.stderr
     metadata = _galaxy_metadata()
     tarball = output / ('%s-%s-%s.tar.gz' % (metadata['namespace'], metadata['name'], metadata['version']))
     assert sorted(os.listdir(str(output))) == [tarball.name]

@@ -55,7 +55,7 @@ PYTHON="$VENV/bin/python"
 say "building and installing the collection"
 "$VENV/bin/ansible-galaxy" collection build "$REPO_ROOT" --output-path "$WORK/build" --force >/dev/null
 tarball=$(ls "$WORK"/build/aliyun-domain-*.tar.gz)
-"$VENV/bin/ansible-galaxy" collection install "$tarball" -p "$WORK/collections" --force >/dev/null
+ANSIBLE_COLLECTIONS_PATH="$WORK/collections" "$VENV/bin/ansible-galaxy" collection install "$tarball" -p "$WORK/collections" --force >/dev/null
 echo "installed $(basename "$tarball")"
 
 say "starting the emulator ($DEMO_DOMAINS domains, failing: $FAIL_PATTERN)"

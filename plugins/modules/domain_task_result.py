@@ -288,6 +288,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
     HAS_JMESPATH,
     JMESPATH_IMPORT_ERROR,
     TaskResultRequest,
+    empty_summary,
     run_task_result,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
@@ -324,10 +325,18 @@ def main():
         module.fail_json(msg=missing_required_lib('jmespath'), exception=JMESPATH_IMPORT_ERROR)
     try:
         request = TaskResultRequest(module.options)
-        result = run_task_result(module.client, request, log=module.client.log)
     except DomainError as error:
-        result = dict(getattr(error, 'result', None) or {})
-        result.setdefault('changed', False)
+        module.fail_from_error(error, changed=False)
+
+    client = module.client
+    try:
+        result = run_task_result(client, request, log=client.log)
+    except DomainError as error:
+        # What was read (and journaled) before the failure is returned with it; otherwise at least the
+        # calls made, for a support case.
+        result = dict(getattr(error, 'result', None) or {'changed': False, 'task_results': [], 'summary': empty_summary(),
+                                                         'api_calls': client.api_calls,
+                                                         'request_ids': list(client.request_ids)})
         module.fail_from_error(error, **result)
     module.close_client()
     module.exit_json(**result)

@@ -290,4 +290,6 @@ def test_bad_input_is_one_clear_error_and_no_call(emulator, run_playbook):
     assert run.task('Nothing to wait for')['msg'].startswith('wait: true needs task_no, domain_name or instance_id')
     assert 'no-such-task' in run.task('Unknown task')['msg']
     assert run.task('Unknown task')['error']['code'] == 'TaskNotFound'
+    assert run.task('Unknown task')['api_calls'] == len(run.task('Unknown task')['request_ids']) == 1
+    assert 'api_calls' not in run.task('Page size')
     assert emulator.stats(details=False)['requests_per_action'].get('PollTaskResult', 0) == 0

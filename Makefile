@@ -24,5 +24,6 @@ venv:
 demo:
 	bash scripts/demo.sh
 
+# make bench BENCH_ARGS='--quick' passes options through (see bench/README.md).
 bench: venv
-	.venv/bin/python bench/run.py
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/python bench/run.py $(BENCH_ARGS)

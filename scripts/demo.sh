@@ -30,8 +30,13 @@ say() { printf '=== %s\n' "$*"; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/aliyun-domain-demo-work.XXXXXX")
 EMULATOR_PID=
+PLAYBOOK_PID=
 
 cleanup() {
+    if [ -n "$PLAYBOOK_PID" ] && kill -0 "$PLAYBOOK_PID" 2>/dev/null; then
+        kill -TERM "$PLAYBOOK_PID" 2>/dev/null || true
+        wait "$PLAYBOOK_PID" 2>/dev/null || true
+    fi
     if [ -n "$EMULATOR_PID" ] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
         kill -TERM "$EMULATOR_PID" 2>/dev/null || true
         wait "$EMULATOR_PID" 2>/dev/null || true
@@ -103,8 +108,12 @@ ALIBABA_CLOUD_ACCESS_KEY_ID=testid \
 ALIBABA_CLOUD_ACCESS_KEY_SECRET=testsecret \
 ALIBABA_CLOUD_DOMAIN_ENDPOINT="$url" \
     "$VENV/bin/ansible-playbook" aliyun.domain.migrate_dns -e "@$WORK/vars.yml" -e "dns_migration_work_dir=$DEMO_OUTPUT" \
-    -e "ansible_python_interpreter=$PYTHON"
+    -e "ansible_python_interpreter=$PYTHON" &
+# In the background, so that a signal to this script stops the playbook and the emulator at once.
+PLAYBOOK_PID=$!
+wait "$PLAYBOOK_PID"
 playbook_rc=$?
+PLAYBOOK_PID=
 set -e
 
 say "summary"

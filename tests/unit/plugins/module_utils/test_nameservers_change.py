@@ -133,6 +133,25 @@ def test_many_domains_are_read_from_the_domain_list_in_batches(registrar):
     assert change.result()['domains_changed'] == domains
 
 
+def test_domain_list_paging_switches_to_single_reads_when_cheaper(registrar):
+    # 1,000 domains in the account: 10 pages of 100. Eight wanted domains spread over the list:
+    # after the first page, 9 pages are left for 6 domains, so single reads win.
+    registrar.domains = dict(('d%04d.com' % number, ['dns1.hichina.com']) for number in range(1000))
+    wanted = ['d0000.com', 'd0001.com'] + ['d%04d.com' % number for number in (150, 300, 450, 600, 750, 999)]
+    change = make_change(registrar, wanted).plan()
+    assert registrar.calls.count('QueryDomainList') == 1
+    assert registrar.calls.count('QueryDomainByDomainName') == 6
+    assert sorted(change.to_submit) == sorted(wanted)
+
+
+def test_domain_list_paging_continues_while_pages_are_fewer_than_missing_domains(registrar):
+    registrar.domains = dict(('d%04d.com' % number, ['dns1.hichina.com']) for number in range(300))
+    wanted = ['d%04d.com' % number for number in range(0, 300, 20)]
+    make_change(registrar, wanted).plan()
+    assert registrar.calls.count('QueryDomainList') == 3
+    assert 'QueryDomainByDomainName' not in registrar.calls
+
+
 def test_check_mode_plans_without_writing_the_state_file(registrar, tmp_path):
     state = tmp_path / 'state.jsonl'
     change = make_change(registrar, ['d00.com'], state_file=str(state), check_mode=True).plan()

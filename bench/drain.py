@@ -4,8 +4,8 @@
 Baseline: the official SDK loop (bench/sdk_drain.py). Ours: the modules through ansible-playbook, once with
 default settings (playbooks/drain.yml) and once the way the docs recommend for large backlogs, with a journal
 and the largest acknowledgement batch (playbooks/drain_journal.yml); and the module_utils client directly
-(bench/client_drain.py, default batch size). Each repetition runs every variant once, in a rotating order,
-against a freshly reset and re-seeded emulator.
+(bench/client_drain.py), with the default and with the largest acknowledgement batch. Each repetition runs
+every variant once, in a rotating order, against a freshly reset and re-seeded emulator.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from bench.common import (
 )
 
 BASELINE = 'sdk'
-VARIANTS = ('sdk', 'playbook', 'playbook_journal', 'client')
+VARIANTS = ('sdk', 'playbook', 'playbook_journal', 'client', 'client_batch')
 LABELS = {
     'floor': 'ansible-playbook floor: 2 module tasks, 0 results',
     'playbook': 'playbook, default settings',
     'playbook_journal': 'playbook, journal + ack batch_size 1000',
     'client': 'module_utils client directly',
+    'client_batch': 'module_utils client, ack batch_size 1000',
 }
 # The ack module's largest batch (plugins/module_utils/_ack.py MAX_BATCH_SIZE).
 LARGEST_ACK_BATCH = 1000
@@ -35,6 +36,8 @@ def _run_variant(variant, tree, env):
         return run_script('sdk_drain.py', [], env=env)
     if variant == 'client':
         return run_script('client_drain.py', [str(tree.root)], env=env)
+    if variant == 'client_batch':
+        return run_script('client_drain.py', [str(tree.root), LARGEST_ACK_BATCH], env=env)
     if variant == 'playbook':
         run = run_playbook(tree, 'drain.yml', env=env).check('drain playbook')
         return run.wall, {}

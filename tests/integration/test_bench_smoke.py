@@ -31,7 +31,7 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
         assert isinstance(row['ours'], (int, float)) and row['ours'] >= 0, row
 
     drain = report['scenarios']['drain']
-    for variant in ('sdk', 'playbook', 'playbook_journal', 'client'):
+    for variant in ('sdk', 'playbook', 'playbook_journal', 'client', 'client_batch'):
         assert drain['samples'][variant]['api_calls'][0] > 0, variant
 
     waits = report['scenarios']['wait_latency']['samples']

@@ -117,7 +117,8 @@ PLAYBOOK_PID=
 set -e
 
 say "summary"
-report=$(ls -t "$DEMO_OUTPUT"/reports/dns-migration-*.json 2>/dev/null | head -n 1 || true)
+report=$(find "$DEMO_OUTPUT/reports" -maxdepth 1 -name 'dns-migration-*.json' -printf '%T@ %p\n' 2>/dev/null |
+    sort -rn | head -n 1 | cut -d' ' -f2- || true)
 if [ -z "$report" ]; then
     echo "demo.sh: the playbook (exit $playbook_rc) wrote no report" >&2
     exit 1

@@ -46,7 +46,7 @@ ACK_BY_NUMBER = """
     - name: Confirm by task detail number
       aliyun.domain.ack:
         task_detail_nos: "{{ numbers }}"
-        batch_size: 4
+        batch_size: 2
         max_retries: 10
       register: confirmed
 """
@@ -64,7 +64,7 @@ ACK_BY_RESULT = """
     - name: Confirm the chosen results
       aliyun.domain.ack:
         results: "{{ read.task_results | selectattr('task_detail_no', 'in', numbers) | list }}"
-        batch_size: 4
+        batch_size: 2
         max_retries: 10
 """
 
@@ -111,6 +111,8 @@ def test_two_playbooks_confirm_overlapping_results_at_once_each_detail_exactly_o
     numbers = sorted(details, key=lambda number: (details[number]['task_no'], number))
     first, second = numbers[FIRST], numbers[SECOND]
     barrier = {'go': str(tmp_path / 'go')}
+    # each run's confirmations last several seconds, longer than the two start-ups can differ
+    emulator.configure(latency_ms=30)
 
     by_number, by_result = run_together(
         run_playbook, tmp_path,

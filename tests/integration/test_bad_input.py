@@ -131,6 +131,7 @@ CASES = [
      ['PollTaskResult failed: cannot reach https://127.0.0.1:', 'certificate']),
     ('self-signed-accepted-with-ca-path', 'main', module_task('domain_task_result', endpoint='{{ tls_url }}', ca_path='{{ ca_path }}'),
      None),
+    ('self-signed-accepted-with-ca-path-lookup', 'main', lookup_task("endpoint=tls_url, ca_path=ca_path, wait=false"), None),
     ('html-error-page', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET,
                                             endpoint='{{ html_url }}', **PLAIN_CONNECTION),
      ['QueryDomainByDomainName failed: InvalidResponse: HTTP 502 with an HTML page', '(RequestId: none)']),
@@ -259,3 +260,34 @@ def test_the_table_covers_every_group_with_at_least_30_distinct_cases():
     ids = [case_id for case_id, dummy, dummy2, dummy3 in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 30
     assert set(group for dummy, group, dummy2, dummy3 in CASES) == set(GROUPS)
+
+
+QUERY_ERRORS = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: query that does not parse
+      aliyun.domain.domain_task_result:
+        query: "[invalid"
+      ignore_errors: true
+
+    - name: query that fails on the results
+      aliyun.domain.domain_task_result:
+        query: abs(@)
+      ignore_errors: true
+
+    - name: query with an unknown function
+      ansible.builtin.set_fact:
+        bad_input_value: "{{ lookup('aliyun.domain.domain_task_result', query='nosuchfunction(@)') }}"
+      ignore_errors: true
+"""
+
+
+@pytest.mark.xfail(strict=False, reason='ResultQuery (module_utils/_task_results.py) lets JMESPath errors raised while evaluating '
+                                        'escape as an uncaught exception, and a parse error spans three lines')
+def test_a_query_that_cannot_be_evaluated_is_one_clear_message_naming_the_option(emulator, run_playbook):
+    run = run_playbook(QUERY_ERRORS, emulator=emulator, verbosity=3)
+    problems = []
+    for case_id in ('query that does not parse', 'query that fails on the results', 'query with an unknown function'):
+        problems.extend(problems_of(run, case_id, 'main', ['query']))
+    assert problems == [], '\n'.join(problems)

@@ -12,10 +12,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import socket
 
 import pytest
 
+from ansible_collections.aliyun.domain.tests.integration.test_connection_errors import dead_url
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
 # The throw-away CA, server certificate (for 127.0.0.1) and key of the client's TLS tests.
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.test_client_tls import tls_files  # noqa: F401 pylint: disable=unused-import
@@ -174,14 +174,6 @@ def playbook(group):
     return json.dumps([{'hosts': 'localhost', 'gather_facts': False, 'tasks': tasks}], indent=1)
 
 
-def _dead_url():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return 'http://127.0.0.1:%d' % port
-
-
 @pytest.fixture
 def fake_servers():
     servers = {
@@ -228,7 +220,7 @@ def test_bad_input_gives_one_clear_message_and_changes_nothing(group, emulator_f
     seeded = emulator.seed(3)
     emulator.configure(access_keys=['%s:%s:%s' % (STS_KEY_ID, STS_SECRET, STS_TOKEN)], expired_access_keys=[STS_KEY_ID])
     seeded_detail_nos = sorted(emulator.stats()['task_details'])
-    extra_vars = {'seeded': seeded_detail_nos, 'dead_url': _dead_url(), 'tls_url': tls_emulator.url, 'ca_path': tls_files[0],
+    extra_vars = {'seeded': seeded_detail_nos, 'dead_url': dead_url(), 'tls_url': tls_emulator.url, 'ca_path': tls_files[0],
                   'work_dir': str(tmp_path / 'work')}
     extra_vars.update((name, server.url) for name, server in fake_servers.items())
 

@@ -54,9 +54,12 @@ options:
     default: 900
   poll_interval:
     description:
-      - Seconds of the first sleep while waiting, and the shortest sleep between two polls.
+      - Seconds of the first sleep while waiting for details that are not final yet (a task that is already
+        done returns at once). Sleeps double from here while nothing has finished; once details finish, sleeps
+        follow their measured completion rate and may be shorter, down to 0.5 seconds (or O(poll_interval)
+        when that is smaller).
     type: float
-    default: 1
+    default: 8
   max_poll_interval:
     description:
       - Longest sleep between two polls while waiting. Sleeps double from O(poll_interval) while nothing has

@@ -350,8 +350,8 @@ class TaskResultRequest(object):
         return 'a result for %s' % ' '.join(parts)
 
 
-def _collect(client, request, collector, deadline=None):
-    for task_no in request.task_nos or [None]:
+def _collect(client, request, collector, deadline=None, task_nos=None):
+    for task_no in task_nos or request.task_nos or [None]:
         collector.consume(iter_task_results(client, page_size=request.page_size, deadline=deadline,
                                             **request.filters(task_no)))
 
@@ -400,12 +400,20 @@ def _wait_and_collect(client, request, collector, log):
         except DomainWaitTimeout as error:
             return collector, error
     try:
-        waiter.wait_for_tasks(request.task_nos)
+        report = waiter.wait_for_tasks(request.task_nos)
     except DomainWaitTimeout as error:
         _collect_what_is_final(client, request, collector)
         return collector, error
-    # Every detail is final: reading them is retried through transient errors until the same deadline.
-    waiter.wait_until(lambda: _collect(client, request, collector) or True, 'the results to be read', restart=False)
+    # The waiter's last PollTaskResult answer for a task is its results when nothing narrows them further.
+    proven = {} if (request.domain_name or request.instance_id or request.result_status) else report['results']
+    unread = [task_no for task_no in request.task_nos if task_no not in proven]
+    for task_no in request.task_nos:
+        if task_no in proven:
+            collector.add([convert_task_detail(detail) for detail in proven[task_no]])
+    if unread:
+        # Every detail is final: reading them is retried through transient errors until the same deadline.
+        waiter.wait_until(lambda: _collect(client, request, collector, task_nos=unread) or True,
+                          'the results to be read', restart=False)
     return collector, None
 
 

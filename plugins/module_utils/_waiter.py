@@ -3,23 +3,28 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Waiting until task details are final (internal use only).
 
-The waiter counts what is still pending with QueryTaskDetailList (``TaskStatus`` filter, one-row
-pages, ``TotalItemNum``) rather than reading PollTaskResult, so details acknowledged earlier still
-count as final.  It measures how fast details finish and sleeps until completion is likely instead
-of polling on a fixed beat: the estimate ``pending / rate`` sets the next sleep, bounded by
-``poll_interval`` and ``max_poll_interval`` and never past the deadline.  While nothing has
-finished yet there is no rate, and the sleep grows geometrically from ``poll_interval``.
+The first probe of a task reads QueryTaskDetailList: the task's size, its detail numbers and every
+status, so details acknowledged earlier (gone from PollTaskResult) still count as final.  For a task
+of up to one page (1,000 details) the later probes read PollTaskResult for the task instead: every
+detail it returns is final, and once those plus the details already known final cover the whole
+task, the same answer is the task's results, so no separate call collects them.  A PollTaskResult
+probe that finds nothing new is followed by a QueryTaskDetailList probe, which also sees details
+another tool acknowledged meanwhile: a wait never hangs on them.  Larger tasks are counted by
+status (``TaskStatus`` filter, one-row pages, ``TotalItemNum``).
 
-A probe normally costs one call per unfinished task: the pending status that held more details last
-time is counted first, and the other one is only asked when the first is empty (to prove the task is
-done).  Throttling and transient errors never end a wait; only the deadline or a permanent error
-(bad credentials, bad parameters) does.  All times come from a monotonic clock.
+Sleeps: while nothing has finished there is nothing to go by, and the sleep doubles from
+``poll_interval`` up to ``max_poll_interval``.  Once details finish, the completion rate is measured
+(from the details' UpdateTime stamps and the counts over time) and the next probe is aimed just past
+the predicted end, ``pending / rate`` plus a margin that shrinks as more completions are measured,
+never past the deadline.  Throttling and transient errors never end a wait; only the deadline or a
+permanent error (bad credentials, bad parameters) does.  All times come from a monotonic clock.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import calendar
 import math
 import time
 
@@ -31,6 +36,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
 
 DETAIL_ACTION = 'QueryTaskDetailList'
+POLL_ACTION = 'PollTaskResult'
 
 # Task-detail status codes (TaskStatusCode); task (batch) codes are numbered differently.
 STATUS_WAITING = 0
@@ -45,22 +51,39 @@ STATUS_NAMES = {
     'EXECUTE_FAILURE': STATUS_FAILURE,
 }
 DEFAULT_WAIT_TIMEOUT = 900.0
-DEFAULT_POLL_INTERVAL = 1.0
+# The first sleep while nothing has finished.  Shorter first sleeps cost calls on every task that is
+# not done within seconds (a registrar's CHG_DNS task takes seconds to hours), while a task that is
+# already done returns after the first probe, without sleeping.
+DEFAULT_POLL_INTERVAL = 8.0
 DEFAULT_MAX_POLL_INTERVAL = 30.0
 # While nothing has finished there is no rate to go by; the sleep grows by this factor per poll.
 NO_RATE_GROWTH = 2.0
-# The share of the estimated remaining time slept: MAX_ESTIMATE_SHARE * k / (k + ESTIMATE_DAMPING)
-# after k completions were measured (a rate from two completions is a guess, one from fifty is a
-# forecast).  Waking a little early costs one call; waking late costs the user time.
-MAX_ESTIMATE_SHARE = 0.9
-ESTIMATE_DAMPING = 4.0
-# The first probe of a task reads one page of its details: its size and, up to a page, every status.
-FIRST_PROBE_PAGE_SIZE = 1000
+# Once details finish, sleeps follow the predicted end and may be shorter than poll_interval, down to
+# this (or poll_interval when that is smaller).
+SHORTEST_SLEEP = 0.5
+# The predicted end is ``pending / rate``; its error shrinks like 1/sqrt(k) with k measured completions.
+# The sleep aims that many standard errors past the prediction, plus a fixed pad for the call itself:
+# waking early costs one call, waking late costs the user time.
+ESTIMATE_MARGIN = 0.5
+WAKE_PAD = 0.1
+# Seconds of uncertainty of the predicted end above which a probe is made before it, to measure again.
+FORECAST_UNCERTAINTY = 6.0
+# Below this many measured completions the prediction is a guess, and only part of it is slept.
+FORECAST_COMPLETIONS = 4
+# UpdateTime has one-second resolution: the last completion seen happened up to this long before a probe.
+STAMP_SLACK = 0.5
+# PollTaskResult probes that find nothing new in a row before a QueryTaskDetailList probe looks for
+# details acknowledged elsewhere (which PollTaskResult no longer returns).
+FRUITLESS_POLLS_BEFORE_LISTING = 2
+# One page of QueryTaskDetailList or PollTaskResult (the documented maximum page size).
+PAGE_SIZE = 1000
+FIRST_PROBE_PAGE_SIZE = PAGE_SIZE
 # Pending domains named in a timeout message (all of them, up to one page per status, are returned).
 NAMED_PENDING_DOMAINS = 10
-PENDING_LISTING_PAGE_SIZE = 1000
+PENDING_LISTING_PAGE_SIZE = PAGE_SIZE
 # Time allowed after the deadline for the calls that describe where a timed-out wait stood.
 TIMEOUT_REPORT_GRACE = 10.0
+SERVICE_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
 
 
 def validate_wait_options(timeout, poll_interval, max_poll_interval):
@@ -111,6 +134,17 @@ def _status_code(detail):
     return _as_count(code)
 
 
+def _service_seconds(text):
+    """Seconds of a service time stamp (``2018-03-26 15:22:18``) on the service's own clock, or None.
+
+    Only differences between two stamps are used, so the service's time zone does not matter.
+    """
+    try:
+        return calendar.timegm(time.strptime(str(text).strip(), SERVICE_TIME_FORMAT))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _format_seconds(seconds):
     return '%.1f s' % seconds
 
@@ -122,35 +156,117 @@ class UnknownTaskError(DomainError):
 
 
 class _TaskProgress(object):
-    """What is known about one task: how many details it has and how many ended each way.
+    """What is known about one task: its details and which of them are final.
 
-    Final statuses never change again, so counts of EXECUTE_SUCCESS and EXECUTE_FAILURE only grow:
-    when ``succeeded + failed == total``, every detail is final, whatever happened between the two
-    counts.  (Counting the pending statuses could not prove that: a detail moving from
-    WAITING_EXECUTE to EXECUTING between two calls would be in neither count.)
+    Final statuses never change again, so the set of details seen final only grows: once it covers
+    every detail of the task, every detail is final, whatever happened between two probes.
+    (Counting the pending statuses could not prove that: a detail moving from WAITING_EXECUTE to
+    EXECUTING between two calls would be in neither count.)  A task of one page is followed detail
+    by detail; a larger one by the counts of its two final statuses.
     """
 
     def __init__(self, task_no):
         self.task_no = task_no
         self.total = None
+        self.domains = None         # TaskDetailNo -> DomainName, for a task of one page
+        self.final_numbers = set()
+        self.stamps = {}            # TaskDetailNo -> UpdateTime (service seconds) of final details
         self.counts = {STATUS_SUCCESS: 0, STATUS_FAILURE: 0}
         self.done = False
         self.probes = 0
+        self.results = None         # the PollTaskResult details that proved the task done
+        self._fruitless_polls = 0
+
+    @property
+    def followed(self):
+        return self.domains is not None
 
     @property
     def final(self):
+        if self.followed:
+            return len(self.final_numbers)
         return self.counts[STATUS_SUCCESS] + self.counts[STATUS_FAILURE]
 
     @property
     def pending(self):
         return max((self.total or 0) - self.final, 0)
 
+    def pending_domains(self):
+        if not self.followed:
+            return []
+        return [domain for number, domain in self.domains.items() if number not in self.final_numbers and domain]
+
     def probe(self, client, deadline):
-        """Refresh the counts: one call per probe while details keep succeeding, two when they stall."""
-        if self.total is None:
-            self._first_probe(client, deadline)
-            return
+        """Refresh what is final, in one call (two for a large task whose successes stalled)."""
         self.probes += 1
+        if self.total is None:
+            self.list_details(client, deadline)
+        elif not self.followed:
+            self._count(client, deadline)
+        elif self._fruitless_polls >= FRUITLESS_POLLS_BEFORE_LISTING:
+            self.list_details(client, deadline)
+        else:
+            try:
+                self._poll(client, deadline)
+            except DomainError:
+                # If PollTaskResult keeps failing, QueryTaskDetailList may still answer.
+                self._fruitless_polls = FRUITLESS_POLLS_BEFORE_LISTING
+                raise
+
+    def _note_final(self, detail):
+        """Record a detail seen final; True when it was not known final before."""
+        number = detail.get('TaskDetailNo')
+        if number not in self.domains or _status_code(detail) not in FINAL_STATUS_CODES:
+            return False
+        stamp = _service_seconds(detail.get('UpdateTime'))
+        if stamp is not None:
+            self.stamps[number] = stamp
+        if number in self.final_numbers:
+            return False
+        self.final_numbers.add(number)
+        return True
+
+    def list_details(self, client, deadline):
+        """One page of QueryTaskDetailList: the task's size and, for up to a page of details, every status."""
+        body = client.call(DETAIL_ACTION, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': FIRST_PROBE_PAGE_SIZE},
+                           deadline=deadline)
+        total = _as_count(body.get('TotalItemNum'))
+        details = _details_of(body)
+        if self.total is None and total == 0 and not details:
+            raise UnknownTaskError('Task %s has no details in QueryTaskDetailList: check the task number'
+                                   % self.task_no)
+        self._fruitless_polls = 0
+        if len(details) >= total:
+            if self.domains is None:
+                self.domains = dict((detail.get('TaskDetailNo'), detail.get('DomainName')) for detail in details)
+            for detail in details:
+                self._note_final(detail)
+            self.total = len(self.domains)
+        elif self.followed:
+            # The task grew past a page (it cannot; but if it did): count it from now on.
+            self.domains = None
+        if not self.followed:
+            self.total = max(total, len(details))
+            for status in self.counts:
+                self.counts[status] = max(self.counts[status],
+                                          count_task_details(client, self.task_no, status, deadline))
+        self.done = self.final >= self.total
+
+    def _poll(self, client, deadline):
+        """PollTaskResult for the task: final details; when they complete the task, also its results."""
+        body = client.call(POLL_ACTION, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': PAGE_SIZE},
+                           deadline=deadline)
+        details = [detail for detail in _details_of(body) if detail.get('TaskNo') in (None, self.task_no)]
+        new = sum(1 for detail in details if self._note_final(detail))
+        self.done = self.final >= self.total
+        if self.done and _as_count(body.get('TotalItemNum')) <= len(details):
+            self.results = details
+        # Nothing new: perhaps nothing finished, perhaps another tool acknowledged what did.  Only
+        # QueryTaskDetailList tells the two apart.
+        self._fruitless_polls = 0 if new or self.done else self._fruitless_polls + 1
+
+    def _count(self, client, deadline):
+        """A task over one page: count successes, and failures too when successes stalled."""
         before = self.counts[STATUS_SUCCESS]
         self.counts[STATUS_SUCCESS] = max(before, count_task_details(client, self.task_no, STATUS_SUCCESS, deadline))
         stalled = self.final < self.total and self.counts[STATUS_SUCCESS] == before
@@ -159,25 +275,6 @@ class _TaskProgress(object):
         if stalled and (self.final > 0 or self.probes % 2 == 0):
             failed = count_task_details(client, self.task_no, STATUS_FAILURE, deadline)
             self.counts[STATUS_FAILURE] = max(self.counts[STATUS_FAILURE], failed)
-        self.done = self.final >= self.total
-
-    def _first_probe(self, client, deadline):
-        """One page of details: the task's size and, for up to a page of details, every status."""
-        body = client.call(DETAIL_ACTION, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': FIRST_PROBE_PAGE_SIZE},
-                           deadline=deadline)
-        total = _as_count(body.get('TotalItemNum'))
-        details = _details_of(body)
-        if total == 0 and not details:
-            raise UnknownTaskError('Task %s has no details in QueryTaskDetailList: check the task number'
-                                   % self.task_no)
-        if len(details) >= total:
-            codes = [_status_code(detail) for detail in details]
-            for status in self.counts:
-                self.counts[status] = codes.count(status)
-        else:
-            for status in self.counts:
-                self.counts[status] = count_task_details(client, self.task_no, status, deadline)
-        self.total = max(total, len(details))
         self.done = self.final >= self.total
 
 
@@ -189,73 +286,90 @@ class TaskWaiter(object):
         self.client = client
         self.timeout, self.poll_interval, self.max_poll_interval = validate_wait_options(
             timeout, poll_interval, max_poll_interval)
+        self.shortest_interval = min(self.poll_interval, SHORTEST_SLEEP)
         self.clock = clock or getattr(client, 'clock', None) or time.monotonic
         self.sleep = sleep or getattr(client, 'sleep', None) or time.sleep
         self.log = log
         self.polls = 0
         self.started = None
         self.deadline = None
-        self._window = []
-        self._blind_interval = self.poll_interval
+        self._reset_estimate()
 
     def _log(self, message):
         if self.log is not None:
             self.log(message)
 
+    def _reset_estimate(self):
+        self._anchor = None
+        self._anchor_final = 0
+        self._final = 0
+        self._idle_probes = 0
+        self._blind_interval = self.poll_interval
+
     def _start(self):
         self.started = self.clock()
         self.deadline = self.started + self.timeout
         self.polls = 0
-        self._window = []
-        self._blind_interval = self.poll_interval
+        self._reset_estimate()
 
     def elapsed(self):
         return self.clock() - self.started
 
     # --- rate estimate ---------------------------------------------------------------------------
 
-    def record(self, now, final, first=False):
-        """Note how many details were final at ``now``.
+    def record(self, now, final, stamp_span=None):
+        """Note that ``final`` details were final at ``now``.
 
-        The rate is measured only over samples taken while details were finishing: from the first
-        sample (when some details had already finished before the wait began) or from the first
-        sample that saw a detail finish.  A quiet stretch before that would only dilute it.
+        The rate is measured from the first completion: ``stamp_span`` (seconds between the earliest
+        and the latest UpdateTime of the final details, on the service's clock) places it before the
+        first probe that saw any; without stamps the measurement starts at that probe.
         """
-        window = self._window
-        if window and final < window[-1][1]:
-            # A count went back (the other pending status was an estimate): measure anew.
-            window[:] = []
-        if window or (first and final > 0):
-            window.append((now, final))
-        elif self._last_final is not None and final > self._last_final:
-            window.append((now, final))
-        self._last_final = final
+        if final < self._final:
+            # A count went back (a transient answer): measure anew.
+            self._anchor = None
+        if final > 0 and self._anchor is None:
+            if stamp_span is not None and final > 1:
+                # The first completion was stamp_span before the last one, which was about one interval
+                # between completions before now (stamps have one-second resolution).
+                gap = min(STAMP_SLACK, stamp_span / (final - 1)) if stamp_span > 0 else STAMP_SLACK
+                self._anchor, self._anchor_final = now - stamp_span - gap, 1
+            else:
+                self._anchor, self._anchor_final = now, final
+        self._idle_probes = 0 if final > self._final else self._idle_probes + 1
+        self._final = final
 
-    _last_final = None
-
-    def rate(self):
+    def rate(self, now):
         """(details finished per second, how many finished in the measured window) or (None, 0)."""
-        if len(self._window) < 2:
+        if self._anchor is None:
             return None, 0
-        (start, first), (now, last) = self._window[0], self._window[-1]
-        finished = last - first
-        if finished <= 0 or now <= start:
+        finished = self._final - self._anchor_final
+        if finished <= 0 or now <= self._anchor:
             return None, 0
-        return finished / (now - start), finished
+        return finished / (now - self._anchor), finished
 
     def next_interval(self, now, pending):
         """Seconds to sleep before the next probe."""
-        rate, finished = self.rate()
+        rate, finished = self.rate(now)
         if rate is not None:
             remaining = pending / rate
-            interval = remaining * MAX_ESTIMATE_SHARE * finished / (finished + ESTIMATE_DAMPING)
-        elif self._window:
-            # Details have just started to finish: measure their pace over the shortest interval.
-            interval = self.poll_interval
+            uncertainty = remaining / math.sqrt(finished)
+            if finished < FORECAST_COMPLETIONS:
+                # A rate from a few completions is a guess: sleep part of the way and measure again.
+                interval = remaining * finished / (finished + FORECAST_COMPLETIONS)
+            elif uncertainty > FORECAST_UNCERTAINTY:
+                # Far from the end: wake before it is likely, when the rate is known much better.
+                interval = remaining - uncertainty
+            else:
+                interval = remaining + ESTIMATE_MARGIN * uncertainty + WAKE_PAD
+            interval = max(self.shortest_interval, interval)
+        elif self._anchor is not None:
+            # Details have just started to finish: measure their pace over a short interval, longer
+            # while nothing more finishes.
+            interval = self.shortest_interval * NO_RATE_GROWTH ** min(self._idle_probes, 16)
         else:
             interval = self._blind_interval
             self._blind_interval = min(self._blind_interval * NO_RATE_GROWTH, self.max_poll_interval)
-        interval = max(self.poll_interval, min(interval, self.max_poll_interval))
+        interval = min(interval, self.max_poll_interval)
         return max(0.0, min(interval, self.deadline - now))
 
     # --- waiting for task numbers ----------------------------------------------------------------
@@ -272,34 +386,44 @@ class TaskWaiter(object):
                 if not should_retry(error):
                     raise
                 fresh = False
-                self._log('waiting: %s while counting task %s; still waiting' % (error.code, task.task_no))
+                self._log('waiting: %s while probing task %s; still waiting' % (error.code, task.task_no))
         self.polls += 1
         return fresh
 
+    @staticmethod
+    def _stamp_span(tasks):
+        stamps = [stamp for task in tasks for stamp in task.stamps.values()]
+        if not stamps or any(task.final and not task.followed for task in tasks):
+            return None
+        return max(stamps) - min(stamps)
+
     def wait_for_tasks(self, task_nos):
-        """Return a report dict once every detail of ``task_nos`` is final; raise DomainWaitTimeout otherwise."""
+        """Return a report dict once every detail of ``task_nos`` is final; raise DomainWaitTimeout otherwise.
+
+        The report's ``results`` maps the task numbers whose last probe was a PollTaskResult answer
+        proving them done to that answer (raw API details): those tasks' results, as of that moment.
+        """
         self._start()
         tasks = [_TaskProgress(task_no) for task_no in task_nos]
-        first = True
         while True:
             fresh = self._probe_tasks(tasks)
             now = self.clock()
+            final = sum(task.final for task in tasks)
+            total = sum(task.total or 0 for task in tasks)
             if fresh and all(task.done for task in tasks):
                 elapsed = now - self.started
                 self._log('waiting: every detail of %s is final after %s (%d polls)'
                           % (', '.join(task_nos), _format_seconds(elapsed), self.polls))
-                return {'task_nos': list(task_nos), 'total': sum(task.total for task in tasks), 'pending': 0,
-                        'polls': self.polls, 'elapsed': elapsed}
-            pending = sum(task.pending for task in tasks)
+                results = dict((task.task_no, task.results) for task in tasks if task.results is not None)
+                return {'task_nos': list(task_nos), 'total': total, 'pending': 0, 'polls': self.polls,
+                        'elapsed': elapsed, 'results': results}
             if fresh:
-                self.record(now, sum(task.final for task in tasks), first=first)
-                first = False
+                self.record(now, final, self._stamp_span(tasks))
             if now >= self.deadline:
                 raise self._timeout(tasks)
-            interval = self.next_interval(now, pending)
+            interval = self.next_interval(now, sum(task.pending for task in tasks))
             self._log('waiting: %d of %d details final after %s; next poll in %s' % (
-                sum(task.final for task in tasks), sum(task.total or 0 for task in tasks),
-                _format_seconds(now - self.started), _format_seconds(interval)))
+                final, total, _format_seconds(now - self.started), _format_seconds(interval)))
             self.sleep(interval)
 
     def _timeout(self, tasks):
@@ -312,8 +436,11 @@ class TaskWaiter(object):
             if task.done:
                 continue
             try:
-                if task.total is None:
-                    task.total = count_task_details(self.client, task.task_no, None, grace)
+                if task.total is None or task.followed:
+                    task.list_details(self.client, grace)
+                if task.followed:
+                    pending_domains.extend(task.pending_domains())
+                    continue
                 for status in (STATUS_WAITING, STATUS_EXECUTING):
                     pending_domains.extend(self._pending_domains(task.task_no, status, grace))
                 for status in (STATUS_SUCCESS, STATUS_FAILURE):
@@ -323,6 +450,8 @@ class TaskWaiter(object):
                 if not should_retry(error):
                     raise
                 exact = False
+                if task.followed:
+                    pending_domains.extend(task.pending_domains())
         total = sum(task.total or 0 for task in tasks)
         final = sum(task.final for task in tasks)
         named = ', '.join(pending_domains[:NAMED_PENDING_DOMAINS])
@@ -359,12 +488,15 @@ class TaskWaiter(object):
         For waits with no task number (a result for a domain or instance): there is no rate to
         measure, so the sleep grows from ``poll_interval`` to ``max_poll_interval``.  With
         ``restart=False`` the deadline of the previous wait still holds: reading the results of a
-        finished wait is retried through transient errors, but not past that deadline.
+        finished wait is retried through transient errors (sleeps growing from the shortest
+        sleep), but not past that deadline.
         """
         if restart or self.started is None:
             self._start()
         else:
-            self._blind_interval = self.poll_interval
+            # Retrying a read after a finished wait: the client already retried; start short.
+            self._reset_estimate()
+            self._blind_interval = self.shortest_interval
         last_error = None
         while True:
             try:

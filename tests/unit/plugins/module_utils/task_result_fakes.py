@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import time
 
 try:
     from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +23,12 @@ from ansible_collections.aliyun.domain.plugins.module_utils._client import Domai
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
 
 STATUS_NAMES = {0: 'WAITING_EXECUTE', 1: 'EXECUTING', 2: 'EXECUTE_SUCCESS', 3: 'EXECUTE_FAILURE'}
+# The service's clock (UTC+8 strings, one-second resolution) reads 2024-01-02 03:04:05 at fake time 1000.
+SERVICE_EPOCH_AT_1000 = 1704135845 + 8 * 3600
+
+
+def service_time(fake_seconds):
+    return time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(int(SERVICE_EPOCH_AT_1000 + fake_seconds - 1000)))
 
 
 class FakeClock(object):
@@ -49,7 +56,8 @@ class FakeResponse(object):
 
 
 class FakeDetail(object):
-    def __init__(self, task_no, number, domain, start_at, final_at, fails, task_type='CHG_DNS'):
+    def __init__(self, task_no, number, domain, start_at, final_at, fails, task_type='CHG_DNS', created_at=1000.0):
+        self.created_at = created_at
         self.task_no = task_no
         self.number = number
         self.domain = domain
@@ -74,7 +82,8 @@ class FakeDetail(object):
             'TaskStatus': STATUS_NAMES[code], 'TaskStatusCode': code,
             'TryCount': 3 if self.fails and code == 3 else 0,
             'ErrorMsg': 'The domain is locked by the registry.' if code == 3 else 'The operation is successful.',
-            'TaskResult': None, 'CreateTime': '2024-01-02 03:04:05', 'UpdateTime': '2024-01-02 03:05:05',
+            'TaskResult': None, 'CreateTime': service_time(self.created_at),
+            'UpdateTime': service_time(self.final_at if code in (2, 3) else max(self.start_at, self.created_at)),
         }
 
 
@@ -96,7 +105,7 @@ class FakeTaskApi(object):
             start = 0.0 if start_in is None else (start_in[index] if isinstance(start_in, (list, tuple)) else start_in)
             number = '%s-%05d' % (task_no.replace('-', '')[:12], index)
             self.details.append(FakeDetail(task_no, number, domain, now + start, now + final, domain in failing,
-                                           task_type))
+                                           task_type, created_at=now))
         return task_no
 
     def fail_next(self, count, code='Throttling.User', status=400, message='Request was denied due to user flow control.',

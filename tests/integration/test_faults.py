@@ -155,3 +155,55 @@ def test_migration_of_1000_domains_survives_throttling_errors_resets_latency_and
     # The journal holds each of our results once: nothing confirmed was lost.
     journal = [record for record in _records(str(work / 'journal.jsonl')) if record.get('task_no') in report['task_nos']]
     assert collections.Counter(record['task_detail_no'] for record in journal) == collections.Counter(list(ours))
+
+
+LOOKUP_UNDER_FAULTS = """
+- hosts: localhost
+  gather_facts: false
+  module_defaults:
+    aliyun.domain.nameservers: {max_retries: 15}
+    aliyun.domain.ack: {max_retries: 15}
+  tasks:
+    - name: Submit
+      aliyun.domain.nameservers:
+        domains: "{{ domains }}"
+        nameservers: "{{ target }}"
+        batch_size: 50
+        state_file: "{{ work_dir }}/submissions.jsonl"
+      register: submitted
+
+    - name: Wait through the lookup, journaling
+      ansible.builtin.set_fact:
+        results: >-
+          {{ query('aliyun.domain.domain_task_result', *submitted.task_nos, max_retries=15, poll_interval=0.2,
+                   max_poll_interval=1, fail_on_failure=false, journal=work_dir ~ '/journal.jsonl') }}
+
+    - name: Confirm what the lookup returned
+      aliyun.domain.ack:
+        results: "{{ results }}"
+        batch_size: 25
+      register: confirmed
+"""
+
+
+def test_lookup_and_modules_under_faults_return_and_confirm_every_result_once(emulator_factory, run_playbook, tmp_path):
+    domains = DOMAINS[:200]
+    emulator = emulator_factory(*(FAULT_ARGS[2:] + ('--domains', '200')))
+    emulator.seed(OTHER_TOOL_RESULTS)
+    work = tmp_path / 'work'
+    work.mkdir()
+    run = run_playbook(LOOKUP_UNDER_FAULTS, emulator=emulator, extra_vars={'domains': domains, 'target': TARGET, 'work_dir': str(work)})
+    run.assert_success()
+
+    stats = emulator.stats()
+    assert stats['faults']['throttled'] > 0 and stats['faults']['errors'] > 0 and stats['faults']['resets'] > 0, stats['faults']
+    assert stats['submissions_per_domain'] == dict((domain, 1) for domain in domains)
+    ours = dict((number, detail) for number, detail in stats['task_details'].items() if detail['source'] == 'api')
+    results = run.task('Wait through the lookup, journaling')['ansible_facts']['results']
+    assert sorted(item['task_detail_no'] for item in results) == sorted(ours)
+    assert sorted(item['domain_name'] for item in results if item['task_status_code'] == 3) == FAILING_DOMAINS[:1]
+    journal = _records(str(work / 'journal.jsonl'))
+    assert sorted(record['task_detail_no'] for record in journal) == sorted(ours)
+    assert all(detail['acknowledged'] == 1 for detail in ours.values())
+    assert stats['results_awaiting_acknowledgement'] == OTHER_TOOL_RESULTS
+    assert all(detail['ack_requests'] == 0 for detail in stats['task_details'].values() if detail['source'] == 'seed')

@@ -186,7 +186,8 @@ existing_suites() {
 run_pytest() {
     local dir=$1 workers=${PYTEST_WORKERS:-2} xdist=()
     shift
-    [ "$workers" != 0 ] && xdist=(-n "$workers")
+    # worksteal: the long end-to-end tests otherwise leave one worker idle at the end of the run.
+    [ "$workers" != 0 ] && xdist=(-n "$workers" --dist worksteal)
     cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@"
 }
 

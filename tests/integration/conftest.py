@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ RESULTS_FILE_ENV = 'ALIYUN_DOMAIN_TEST_RESULTS'
 TEST_ACCESS_KEY_ID = 'testid'
 TEST_ACCESS_KEY_SECRET = 'testsecret'
 DEFAULT_EMULATOR_ARGS = ('--domains', '50', '--task-seconds', '0.3')
+COLLECTION_PLAYBOOK = re.compile(r'^[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_.]+$')
 
 # Variables of the developer's shell that would change what a playbook under test sees.
 _INHERITED_PREFIXES_DROPPED = ('ALIBABA_CLOUD_', 'ALICLOUD_', 'ANSIBLE_', 'ALIYUN_DOMAIN_')
@@ -192,7 +194,8 @@ def ansible_env(tmp_path, collections_path):
 def run_playbook(tmp_path, ansible_env):  # pylint: disable=redefined-outer-name
     """Run ansible-playbook against localhost and return a PlaybookRun.
 
-    ``playbook`` is YAML text or a path. ``env`` entries override ansible_env; a value of None removes
+    ``playbook`` is YAML text, a path or a collection playbook name (``aliyun.domain.migrate_dns``).
+    ``env`` entries override ansible_env; a value of None removes
     the variable (e.g. ``env={'ALIBABA_CLOUD_ACCESS_KEY_ID': None}`` to test missing credentials).
     The command, exit code and output are printed, so pytest shows them when the test fails.
     """
@@ -204,8 +207,12 @@ def run_playbook(tmp_path, ansible_env):  # pylint: disable=redefined-outer-name
         run_dir = tmp_path / ('playbook-run-%d' % counter[0])
         run_dir.mkdir()
 
-        if isinstance(playbook, str) and '\n' not in playbook and os.path.isfile(playbook):
+        if isinstance(playbook, str) and '\n' not in playbook and playbook.endswith(('.yml', '.yaml')):
+            if not os.path.isfile(playbook):
+                raise FileNotFoundError('playbook %s does not exist' % playbook)
             playbook_path = playbook
+        elif isinstance(playbook, str) and COLLECTION_PLAYBOOK.match(playbook):
+            playbook_path = playbook  # ansible-playbook finds collection playbooks by name
         elif isinstance(playbook, os.PathLike):
             playbook_path = os.fspath(playbook)
         else:

@@ -130,3 +130,22 @@ def test_the_collection_under_test_is_the_one_ansible_finds(ansible_env):
     found = {name: info for collections in json.loads(listed.stdout).values() for name, info in collections.items()}
     assert found['aliyun.domain']['version'] == '0.1.0'
     assert not any(key.startswith('ALICLOUD_') for key in ansible_env)
+
+
+def test_playbook_given_by_path_by_collection_name_and_a_missing_path(run_playbook, tmp_path):
+    playbook = tmp_path / 'given.yml'
+    playbook.write_text(FAILING_PLAYBOOK, encoding='utf-8')
+
+    run = run_playbook(str(playbook), tags=['never-matches'])
+
+    assert run.rc == 0
+    assert run.task_names() == []
+    by_name = run_playbook('aliyun.domain.wait_task', tags=['never-matches'])
+    assert by_name.rc == 0, by_name.output()
+    assert 'aliyun.domain.wait_task' in by_name.command
+    try:
+        run_playbook(str(tmp_path / 'missing.yml'))
+    except FileNotFoundError as missing:
+        assert 'missing.yml' in str(missing)
+    else:
+        raise AssertionError('a missing playbook path was run as YAML text')

@@ -54,6 +54,12 @@ def _records(path):
         return [json.loads(line) for line in stream if line.strip().startswith('{') and line.strip().endswith('}')]
 
 
+def _progress_reads(emulator):
+    """How many calls the waiter's kind of reads have had (after the submissions, only the wait makes them)."""
+    per_action = emulator.stats(details=False)['requests_per_action']
+    return per_action.get('QueryTaskDetailList', 0) + per_action.get('PollTaskResult', 0)
+
+
 def _wait_for(condition, what, running, limit=300.0):
     """Poll ``condition`` until it holds; fail if the playbook ended first or nothing happens for ``limit`` seconds."""
     deadline = time.monotonic() + limit
@@ -101,6 +107,8 @@ def test_migration_of_1000_domains_survives_throttling_errors_resets_latency_and
 
         _wait_for(lambda: sum(record.get('event') == 'submitted' for record in _records(state_file)) == batches,
                   'all %d submissions' % batches, running)
+        progress_reads = _progress_reads(emulator)
+        _wait_for(lambda: _progress_reads(emulator) > progress_reads, 'the first progress check of the wait', running)
         before_restart = emulator.stats(details=False)
         emulator.restart()
     finally:

@@ -185,21 +185,65 @@ def summarize(results, summary=None):
     return summary
 
 
+def _jmespath_reason(error):
+    """What is wrong with an expression, in one line.
+
+    jmespath's own messages draw a caret under the expression over three lines, and type errors
+    print the value the function received, which can be every result.
+    """
+    exceptions = jmespath.exceptions
+    if isinstance(error, exceptions.JMESPathTypeError):
+        return 'in function %s(), expected %s, received %s' % (
+            error.function_name, ' or '.join(error.expected_types), error.actual_type)
+    if isinstance(error, exceptions.IncompleteExpressionError):
+        return 'the expression is incomplete'
+    if isinstance(error, exceptions.LexerError):
+        return '%s (column %s)' % (error.message, error.lexer_position)
+    if isinstance(error, exceptions.ParseError) and not isinstance(error, exceptions.ArityError):
+        return '%s (column %s)' % (error.msg, error.lex_position)
+    return ' '.join(str(error).split())
+
+
+def _check_functions(node):
+    """Raise jmespath's own error for an unknown function or a wrong number of arguments.
+
+    jmespath finds these only while evaluating, which for a waiting module is after the wait.
+    """
+    if node.get('type') == 'function_expression':
+        name, given = node['value'], len(node['children'])
+        spec = jmespath.functions.Functions.FUNCTION_TABLE.get(name)
+        if spec is None:
+            raise jmespath.exceptions.UnknownFunctionError('Unknown function: %s()' % name)
+        signature = spec['signature']
+        if signature and signature[-1].get('variadic'):
+            if given < len(signature):
+                raise jmespath.exceptions.VariadictArityError(len(signature), given, name)
+        elif given != len(signature):
+            raise jmespath.exceptions.ArityError(len(signature), given, name)
+    for child in node.get('children') or ():
+        if isinstance(child, dict):
+            _check_functions(child)
+
+
 class ResultQuery(object):
     """A jmespath expression over the list of results, evaluated on plain data.
 
     Expressions that project over the list (``[?...].field``, ``[*].field``) are evaluated page by
-    page, so results need not be kept in memory to answer them.
+    page, so results need not be kept in memory to answer them.  Errors name the option, the
+    expression and the reason in one line: syntax, unknown functions and argument counts when the
+    query is built (before any API call), type errors when it meets the results.
     """
 
     def __init__(self, expression, option='query'):
+        self.option = option
         if not HAS_JMESPATH:
             raise DomainConfigError('%s: the Python library jmespath is required but is not installed' % option,
                                     option=option)
         try:
             self.compiled = jmespath.compile(expression)
+            _check_functions(self.compiled.parsed)
         except jmespath.exceptions.JMESPathError as exc:
-            raise DomainConfigError('%s: %r is not a valid JMESPath expression: %s' % (option, expression, exc),
+            raise DomainConfigError('%s: %r is not a valid JMESPath expression: %s' % (option, expression, _jmespath_reason(exc)),
                                     option=option)
         self.expression = expression
         root = self.compiled.parsed
@@ -207,7 +251,11 @@ class ResultQuery(object):
                            and root['children'][0].get('type') == 'identity')
 
     def search(self, results):
-        return self.compiled.search(results)
+        try:
+            return self.compiled.search(results)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise DomainConfigError('%s: %r cannot be evaluated on the results: %s'
+                                    % (self.option, self.expression, _jmespath_reason(exc)), option=self.option)
 
 
 class FailedTasksError(DomainError):

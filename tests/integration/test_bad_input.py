@@ -275,11 +275,11 @@ QUERY_ERRORS = """
 """
 
 
-@pytest.mark.xfail(strict=False, reason='ResultQuery (module_utils/_task_results.py) lets JMESPath errors raised while evaluating '
-                                        'escape as an uncaught exception, and a parse error spans three lines')
 def test_a_query_that_cannot_be_evaluated_is_one_clear_message_naming_the_option(emulator, run_playbook):
     run = run_playbook(QUERY_ERRORS, emulator=emulator, verbosity=3)
     problems = []
-    for case_id in ('query that does not parse', 'query that fails on the results', 'query with an unknown function'):
-        problems.extend(problems_of(run, case_id, 'main', ['query']))
+    for case_id, fragments in (('query that does not parse', ['query', "'[invalid'", 'incomplete']),
+                               ('query that fails on the results', ['query', "'abs(@)'", 'abs()', 'expected number']),
+                               ('query with an unknown function', ['query', "'nosuchfunction(@)'", 'Unknown function'])):
+        problems.extend(problems_of(run, case_id, 'main', fragments))
     assert problems == [], '\n'.join(problems)

@@ -169,6 +169,48 @@ def test_invalid_query_names_the_option():
         ResultQuery('[?')
 
 
+@pytest.mark.parametrize('expression, reason', [
+    ('[invalid', 'the expression is incomplete'),
+    ('a.!', 'column 2'),
+    ('`bad', 'Unclosed ` delimiter'),
+    ('nosuchfn(@)', 'Unknown function: nosuchfn()'),
+    ('length(@, @)', 'Expected 1 argument for function length(), received 2'),
+    ('[*].not_null()', 'Expected at least 1 argument for function not_null(), received 0'),
+])
+def test_a_query_that_cannot_work_is_refused_before_any_call_in_one_line(api, clock, expression, reason):
+    client = make_client(api, clock)
+    with pytest.raises(DomainConfigError) as caught:
+        request_for(query=expression)
+    message = str(caught.value)
+    assert caught.value.option == 'query'
+    assert message.startswith('query: %r is not a valid JMESPath expression: ' % expression)
+    assert reason in message
+    assert '\n' not in message
+    assert client.api_calls == 0
+
+
+@pytest.mark.parametrize('expression, reason', [
+    ('abs(@)', 'in function abs(), expected number, received array'),
+    ('[*].abs(domain_name)', 'in function abs(), expected number, received string'),
+    ('sort_by(@, &task_result)', 'in function sort_by(), expected string or number, received null'),
+])
+def test_a_query_that_fails_on_the_results_is_one_line_naming_the_option(api, clock, tmp_path, expression, reason):
+    api.add_task('task-1', DOMAINS[:3], 0.0)
+    journal = str(tmp_path / 'results.jsonl')
+    request = request_for(task_no=['task-1'], journal=journal, query=expression)
+
+    with pytest.raises(DomainConfigError) as caught:
+        run_task_result(make_client(api, clock), request)
+
+    message = str(caught.value)
+    assert caught.value.option == 'query'
+    assert message == 'query: %r cannot be evaluated on the results: %s' % (expression, reason)
+    # the results themselves are not echoed into the message, and they were journaled before the query ran
+    assert DOMAINS[0] not in message
+    with open(journal, encoding='utf-8') as handle:
+        assert sum(1 for _line in handle) == 3
+
+
 def test_collector_filters_on_task_type_and_deduplicates():
     collector = ResultCollector(task_type='CHG_DNS')
     collector.add([{'task_detail_no': 'a', 'task_type': 'CHG_DNS', 'task_status_code': 2},

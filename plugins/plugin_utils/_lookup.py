@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import difflib
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -20,12 +22,34 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import Opti
 display = Display()
 
 
+def unknown_keywords_message(unknown, allowed):
+    """One line naming each unknown keyword (with the closest option, if any) and every keyword allowed."""
+    keywords = [name for name in sorted(allowed) if not name.startswith('_')]
+    described = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, keywords, n=1)
+        described.append('%s (did you mean %s?)' % (name, close[0]) if close else name)
+    return 'unknown keyword%s %s; allowed: %s' % ('s' if len(unknown) > 1 else '', ', '.join(described), ', '.join(keywords))
+
+
 class AliyunDomainLookupBase(LookupBase):
     """Builds the DomainClient from the plugin's options and turns DomainError into AnsibleError.
 
     Subclasses call ``self.set_options(var_options=variables, direct=kwargs)`` in ``run()`` and then
     use ``with self.domain_client() as client:``.
     """
+
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        """Also refuses keywords that are no documented option: ansible-core ignores them, so a typo such
+        as ``wait_timout=`` would otherwise pass unnoticed."""
+        definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
+        allowed = set(definitions)
+        for definition in definitions.values():
+            allowed.update(definition.get('aliases') or ())
+        unknown = sorted(set(direct or ()) - allowed)
+        if unknown:
+            raise AnsibleError(unknown_keywords_message(unknown, allowed))
+        super(AliyunDomainLookupBase, self).set_options(task_keys=task_keys, var_options=var_options, direct=direct)
 
     def progress(self, message):
         """Progress users see at -v."""

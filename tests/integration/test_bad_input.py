@@ -102,6 +102,8 @@ CASES = [
     ('lookup-task-result-status-5', 'main', lookup_task("task_result_status='5'"), ['task_result_status', '5']),
     ('lookup-page-num-with-wait', 'main', lookup_task("'T-1', page_num=2"), ['page_num', 'wait']),
     ('lookup-wait-timeout-not-number', 'main', lookup_task("'T-1', wait_timeout='soon'"), ['wait_timeout', 'soon']),
+    ('lookup-unknown-keyword', 'main', lookup_task("'T-1', wait=false, wait_timout=5, bogus=1"),
+     ['unknown keywords bogus, wait_timout (did you mean wait_timeout?)', 'allowed: access_key_id']),
     # connection options
     ('signature-version-v2', 'main', module_task('domain_task_result', signature_version='v2'), ['signature_version', 'v2', 'v3']),
     ('validate-certs-not-bool', 'main', module_task('domain_task_result', validate_certs='sometimes'), ['validate_certs', 'sometimes']),

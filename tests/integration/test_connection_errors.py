@@ -33,7 +33,7 @@ PLAYBOOK = """
 
     - name: Lookup without credentials
       ansible.builtin.debug:
-        msg: "{{ lookup('aliyun.domain.domain_task_result', aliyun_domain_endpoint=html_url) }}"
+        msg: "{{ lookup('aliyun.domain.domain_task_result', endpoint=html_url) }}"
       ignore_errors: true
 
     - name: Unreachable endpoint

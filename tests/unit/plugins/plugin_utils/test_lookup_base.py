@@ -112,3 +112,22 @@ def test_missing_requests_on_the_controller(monkeypatch):
     with pytest.raises(AnsibleError) as caught:
         probe().run(['PollTaskResult'], variables={})
     assert 'require the Python library "requests"' in str(caught.value)
+
+
+def test_unknown_keywords_are_refused_naming_each_and_the_allowed_ones(server):
+    variables = {'aliyun_domain_access_key_id': 'id', 'aliyun_domain_access_key_secret': 'secret',
+                 'aliyun_domain_endpoint': server.url}
+    with pytest.raises(AnsibleError) as caught:
+        probe().run(['PollTaskResult'], variables=variables, timout=3, bogus=1, access_key_secrte='typed-secret-value')
+    message = str(caught.value)
+    assert message.startswith('unknown keywords access_key_secrte (did you mean access_key_secret?), bogus, '
+                              'timout (did you mean timeout?); allowed: access_key_id, access_key_secret, ')
+    assert message.endswith(', user_client_ip, validate_certs')
+    assert '\n' not in message and 'typed-secret-value' not in message
+    assert server.requests == []
+
+
+def test_one_unknown_keyword_without_a_close_option(server):
+    with pytest.raises(AnsibleError, match=r'^unknown keyword zzz; allowed: access_key_id, '):
+        probe().run(['PollTaskResult'], variables={'aliyun_domain_endpoint': server.url}, zzz=1)
+    assert server.requests == []

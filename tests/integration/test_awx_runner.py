@@ -128,6 +128,9 @@ def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
     # Nothing the job shows or leaves holds a secret.
     events = list(runner.events)
     assert events, 'ansible-runner recorded no job events'
+    # The outcome reaches AWX as job artifacts (set_stats), which workflows pass on to the next node.
+    artifacts = [event['event_data'].get('artifact_data') for event in events if event.get('event') == 'playbook_on_stats']
+    assert artifacts and artifacts[-1]['dns_migration_result']['summary']['succeeded'] == DOMAIN_COUNT, artifacts
     assert [secret for secret in SECRETS if secret in json.dumps(events)] == []
     assert [secret for secret in SECRETS if secret in stdout] == []
     job_files = list(_files_under(private_data_dir, skip=RUNNER_INPUT_COPIES))

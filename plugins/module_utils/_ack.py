@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
@@ -80,7 +81,7 @@ class AckOutcome(object):
             'changed': self.changed,
             'acknowledged_count': self.acknowledged_count,
             'requested': list(self.requested),
-            'batches': [dict(batch) for batch in self.batches],
+            'batches': [_batch_result(batch) for batch in self.batches],
             'remaining': self.remaining,
         }
         if self.would_acknowledge is not None:
@@ -93,6 +94,16 @@ class AckOutcome(object):
         confirmed = sum(1 for batch in self.batches if batch['status'] == BATCH_CONFIRMED)
         return '%s; %d of %d batches confirmed (%d results newly acknowledged), %d numbers left: run again to finish' % (
             self.error, confirmed, len(self.batches), self.acknowledged_count, len(self.remaining))
+
+
+def _batch_result(batch):
+    """A batch as returned: the numbers of a confirmed batch are in ``requested`` already, so only
+    the batches that were not confirmed list theirs (with 10,000 numbers, repeating them all doubled
+    what every later task has to carry)."""
+    result = dict(batch)
+    if batch['status'] == BATCH_CONFIRMED:
+        del result['task_detail_nos']
+    return result
 
 
 def _type_name(value):
@@ -172,11 +183,18 @@ def _from_results(results):
     return AckRequest('results', _unique(task_detail_nos), task_no_by_detail)
 
 
+def _whole_number(option, value, maximum):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise DomainConfigError('Invalid value %r for option %s: expected a whole number from 1 to %d' % (value, option, maximum), option=option)
+    return value
+
+
 def validate_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise DomainConfigError(
-            'Invalid value %r for option batch_size: expected a whole number from 1 to %d' % (batch_size, MAX_BATCH_SIZE), option='batch_size')
-    return batch_size
+    return _whole_number('batch_size', batch_size, MAX_BATCH_SIZE)
+
+
+def validate_concurrency(concurrency):
+    return _whole_number('concurrency', concurrency, MAX_CONCURRENCY)
 
 
 def parse_request(task_detail_nos=None, results=None, task_no=None):
@@ -235,26 +253,31 @@ def _confirmed_count(body):
     return int(value)
 
 
-def acknowledge(client, task_detail_nos, batch_size=DEFAULT_BATCH_SIZE):
-    """Send the numbers in batches, in order, and stop at the first batch that fails.
+def acknowledge(client, task_detail_nos, batch_size=DEFAULT_BATCH_SIZE, concurrency=DEFAULT_CONCURRENCY):
+    """Send the numbers in batches, up to ``concurrency`` at once, and start none after one fails.
 
     Calls are not marked mutating: confirming a number twice only counts it once, so the client
     may retry a transient failure safely. Stopping (rather than carrying on) keeps a systematic
-    error, such as missing permission, from being repeated for every batch.
+    error, such as missing permission, from being repeated for every batch; batches already in
+    flight when one fails finish and are reported as they ended.
     """
     task_detail_nos = _unique(task_detail_nos)
     outcome = AckOutcome(task_detail_nos, plan_batches(task_detail_nos, validate_batch_size(batch_size)))
-    for batch in outcome.batches:
-        try:
-            body = client.call(ACTION, {'TaskDetailNo': batch['task_detail_nos']})
-            batch['request_id'] = first_value(body, 'RequestId', 'requestId')
-            batch['result'] = _confirmed_count(body)
-        except DomainError as error:
+
+    def send(batch):
+        body = client.call(ACTION, {'TaskDetailNo': batch['task_detail_nos']})
+        # Parsed in the worker, so that an unusable answer stops new batches like any failure.
+        return first_value(body, 'RequestId', 'requestId'), _confirmed_count(body)
+
+    for batch, answer, error in client.run_ordered(send, outcome.batches, validate_concurrency(concurrency)):
+        if error is not None:
             batch['status'] = BATCH_FAILED
-            batch['request_id'] = error.request_id or batch['request_id']
+            batch['request_id'] = error.request_id
             batch['error'] = error.to_result()
-            outcome.error = error
-            break
+            if outcome.error is None:
+                outcome.error = error
+            continue
+        batch['request_id'], batch['result'] = answer
         batch['status'] = BATCH_CONFIRMED
     return outcome
 
@@ -276,7 +299,8 @@ def find_unacknowledged(client, request):
                 present.add(item['task_detail_no'])
     unplaced = set(number for number in request.task_detail_nos if number not in request.task_no_by_detail)
     if unplaced:
-        for item in iter_task_results(client):
+        # One page after the other: the reading stops as soon as every number has been seen.
+        for item in iter_task_results(client, concurrency=1):
             if item['task_detail_no'] in unplaced:
                 present.add(item['task_detail_no'])
                 unplaced.discard(item['task_detail_no'])

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """DomainClient: the one way the collection talks to the Domain API (internal use only).
 
-Transport (one keep-alive ``requests.Session``), signing (V3 or V1), retries, response parsing
-and pagination.  Nothing here logs or raises a secret, an ``Authorization`` header, a signature
+Transport (keep-alive ``requests.Session``s: one for the caller's thread, one per worker thread),
+signing (V3 or V1), retries, response parsing, pagination, and a small bounded pool that overlaps
+independent calls.  Nothing here logs or raises a secret, an ``Authorization`` header, a signature
 or a signed URL.
 """
 
@@ -12,11 +13,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import os
 import random
+import threading
 import time
 import traceback
 import uuid
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
 from ansible_collections.aliyun.domain.plugins.module_utils._credentials import resolve_credentials_provider
@@ -28,7 +32,12 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import ConnectionSettings
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value, parse_response, transport_error
-from ansible_collections.aliyun.domain.plugins.module_utils._retry import REJECTED_CODES, RetryPolicy, parse_retry_after
+from ansible_collections.aliyun.domain.plugins.module_utils._retry import (
+    REJECTED_CODES,
+    THROTTLING_CODES,
+    RetryPolicy,
+    parse_retry_after,
+)
 
 try:
     import requests
@@ -42,6 +51,10 @@ except ImportError:
 
 API_VERSION = '2018-01-29'
 USER_AGENT = 'aliyun.domain-ansible-collection/0.1.0'
+# Requests in flight at once for independent calls (pages, acknowledgement batches). The work is
+# latency-bound: while one answer is being built or parsed, the next request is already on its way.
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 16
 
 
 def flatten_params(params):
@@ -94,25 +107,48 @@ class DomainClient(object):
         self.retry_policy = RetryPolicy(max_retries=self.settings.max_retries, rand=rand)
         self.api_calls = 0
         self.request_ids = []
+        # Set once a request was throttled: from then on concurrent work goes one request at a time.
+        self.throttled = False
         self._session = session
+        self._shared_session = session is not None
+        self._owner_thread = threading.current_thread()
+        self._thread_sessions = threading.local()
+        self._worker_sessions = []
+        self._pool = None
+        self._lock = threading.Lock()
+        self._credentials_lock = threading.Lock()
         self._credentials_provider = credentials_provider
         self._verify = None
         self._proxies = None
 
     # --- transport -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _new_session():
+        if not HAS_REQUESTS:
+            raise DomainConfigError('The Python library "requests" is required but is not installed.')
+        session = requests.Session()
+        # Proxies and CA bundle are read from the environment once (below), not on every request.
+        session.trust_env = False
+        return session
+
     @property
     def session(self):
-        if self._session is None:
-            if not HAS_REQUESTS:
-                raise DomainConfigError('The Python library "requests" is required but is not installed.')
-            self._session = requests.Session()
-            # Proxies and CA bundle are read from the environment once here, not on every request.
-            self._session.trust_env = False
-        if self._proxies is None:
-            self._proxies = get_environ_proxies(self.settings.base_url) if HAS_REQUESTS else {}
-            self._verify = self._verify_setting()
-        return self._session
+        """The calling thread's session: requests.Session is not guaranteed thread-safe, so each
+        worker thread keeps its own (and its own keep-alive connection)."""
+        with self._lock:
+            if self._proxies is None:
+                self._proxies = get_environ_proxies(self.settings.base_url) if HAS_REQUESTS else {}
+                self._verify = self._verify_setting()
+            if self._shared_session or threading.current_thread() is self._owner_thread:
+                if self._session is None:
+                    self._session = self._new_session()
+                return self._session
+            session = getattr(self._thread_sessions, 'session', None)
+            if session is None:
+                session = self._thread_sessions.session = self._new_session()
+                self._worker_sessions.append(session)
+            return session
 
     def _verify_setting(self):
         if not self.settings.validate_certs:
@@ -122,9 +158,17 @@ class DomainClient(object):
         return self.environ.get('REQUESTS_CA_BUNDLE') or self.environ.get('CURL_CA_BUNDLE') or True
 
     def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for session in self._worker_sessions:
+            session.close()
+        self._worker_sessions = []
+        self._thread_sessions = threading.local()
         if self._session is not None:
             self._session.close()
-            self._session = None
+            if not self._shared_session:
+                self._session = None
 
     def _log(self, message):
         if self.log is not None:
@@ -188,10 +232,13 @@ class DomainClient(object):
         return url, headers
 
     def _attempt(self, action, query):
-        credentials = self.credentials_provider.get()
+        # One thread at a time resolves or refreshes credentials; the rest find them cached.
+        with self._credentials_lock:
+            credentials = self.credentials_provider.get()
         url, headers = self._signed_request(action, query, credentials)
         session = self.session
-        self.api_calls += 1
+        with self._lock:
+            self.api_calls += 1
         try:
             response = session.post(
                 url, data=b'', headers=headers, timeout=(self.settings.connect_timeout, self.settings.timeout),
@@ -206,11 +253,13 @@ class DomainClient(object):
             error.retry_after = parse_retry_after(response.headers.get('x-acs-retry-after'))
             error.redact(secret_forms(credentials))
             if error.request_id:
-                self.request_ids.append(error.request_id)
+                with self._lock:
+                    self.request_ids.append(error.request_id)
             raise
         request_id = first_value(data, 'RequestId', 'requestId')
         if request_id:
-            self.request_ids.append(request_id)
+            with self._lock:
+                self.request_ids.append(request_id)
         return data
 
     def call(self, action, params=None, mutating=False, deadline=None):
@@ -230,6 +279,9 @@ class DomainClient(object):
                 pause = self.retry_policy.next_delay(
                     error, retry_number, mutating=mutating, now=self.clock(), deadline=deadline,
                     retry_after=getattr(error, 'retry_after', None))
+                if getattr(error, 'api_code', None) in THROTTLING_CODES and not self.throttled:
+                    self.throttled = True
+                    self._log('%s: throttled; further concurrent calls go one at a time' % action)
                 if pause is None:
                     raise
                 retry_number += 1
@@ -247,26 +299,121 @@ class DomainClient(object):
         envelope = self.call(action, request, deadline=deadline)
         return extract_items(envelope, items_path), envelope
 
+    def run_ordered(self, function, arguments, concurrency=DEFAULT_CONCURRENCY):
+        """Call ``function(argument)`` for each argument, up to ``concurrency`` at once.
+
+        Yields ``(argument, result, error)`` in the arguments' order, ``error`` being the DomainError
+        the call raised (``result`` is then None). After a call fails no new call is started; calls
+        already in flight finish and are yielded; arguments never started are not yielded. After
+        throttling (``self.throttled``) at most one call is in flight. ``concurrency`` 1 is a plain
+        sequential loop in the caller's thread.
+        """
+        arguments = list(arguments)
+        if concurrency <= 1 or len(arguments) <= 1:
+            for argument in arguments:
+                try:
+                    result = function(argument)
+                except DomainError as error:
+                    yield argument, None, error
+                    return
+                yield argument, result, None
+            return
+        # Resolve credentials once here, so that a configuration error is raised in the caller's thread.
+        self.resolve_credentials()
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=MAX_CONCURRENCY)
+        # Submitted and not yet yielded, in order; never longer than the limit, so that memory stays
+        # bounded even when the head of the line is slow.
+        pending = collections.deque()
+        next_index = 0
+        failed = False
+        try:
+            while pending or (not failed and next_index < len(arguments)):
+                while not failed and next_index < len(arguments) and len(pending) < (1 if self.throttled else concurrency):
+                    pending.append((arguments[next_index], self._pool.submit(_capture, function, arguments[next_index])))
+                    next_index += 1
+                argument, head = pending[0]
+                if head.done():
+                    pending.popleft()
+                    result, error = head.result()
+                    failed = failed or error is not None
+                    yield argument, result, error
+                    continue
+                wait([future for _argument, future in pending if not future.done()], return_when=FIRST_COMPLETED)
+                failed = failed or any(future.done() and future.result()[1] is not None for _argument, future in pending)
+        finally:
+            for _argument, future in pending:
+                future.cancel()
+            wait([future for _argument, future in pending])
+
     def paginate(self, action, params, items_path=('Data', 'TaskDetail'), dedupe_key='TaskDetailNo', page_size=1000,
-                 deadline=None):
-        """Every item of every page, each ``dedupe_key`` once (pages shift while others acknowledge)."""
+                 deadline=None, concurrency=DEFAULT_CONCURRENCY):
+        """Every item of every page, each ``dedupe_key`` once (pages shift while others acknowledge).
+
+        Once the first page tells TotalPageNum, the other pages are fetched ``concurrency`` at a time
+        and yielded in page order; a failing page raises its error after the pages before it.
+        ``dedupe_key=None`` leaves de-duplication to a caller that does it anyway (one key set, not two).
+        """
         seen = set()
+        items, envelope = self.fetch_page(action, params, 1, page_size, items_path, deadline=deadline)
+        total_pages = _total_pages(envelope)
+        if total_pages is not None and concurrency > 1:
+            for item in _fresh_items(items, dedupe_key, seen):
+                yield item
+
+            def fetch(page_num):
+                return self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)[0]
+
+            pages = self.run_ordered(fetch, range(2, total_pages + 1), concurrency)
+            try:
+                for _page_num, page_items, error in pages:
+                    if error is not None:
+                        raise error
+                    for item in _fresh_items(page_items, dedupe_key, seen):
+                        yield item
+            finally:
+                pages.close()
+            return
         page_num = 1
+        previous = None
         while True:
-            items, envelope = self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)
             fresh = 0
-            for item in items:
-                key = item.get(dedupe_key) if dedupe_key and isinstance(item, dict) else None
-                if key is not None:
-                    if key in seen:
-                        continue
-                    seen.add(key)
+            for item in _fresh_items(items, dedupe_key, seen):
                 fresh += 1
                 yield item
             # A page of nothing new means the server ignores PageNum: stop rather than loop forever.
-            if not fresh or not _has_next_page(envelope, page_num, page_size, len(items)):
+            if not fresh or items == previous or not _has_next_page(envelope, page_num, page_size, len(items)):
                 return
+            previous = items if not dedupe_key else None
             page_num += 1
+            items, envelope = self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)
+
+
+def _fresh_items(items, dedupe_key, seen):
+    """The items whose ``dedupe_key`` is not in ``seen`` (adding them); every item without a key."""
+    for item in items:
+        key = item.get(dedupe_key) if dedupe_key and isinstance(item, dict) else None
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        yield item
+
+
+def _total_pages(envelope):
+    try:
+        return int(envelope['TotalPageNum'])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _capture(function, argument):
+    """(result, None), or (None, the DomainError raised): a failed call is an outcome to report in order."""
+    try:
+        return function(argument), None
+    except DomainError as error:
+        return None, error
 
 
 def extract_items(envelope, items_path):

@@ -136,14 +136,20 @@ class JournalWriter(object):
             self._handle = None
             raise
 
-    def append(self, records):
-        """Write the records not yet in the journal; returns how many were written."""
+    def append(self, records, unique=False):
+        """Write the records not yet in the journal; returns how many were written.
+
+        ``unique=True``: the caller guarantees that no number repeats across its calls (a
+        ResultCollector keeps its own set), so only the numbers read from the file are checked and
+        the writer keeps no second set of this run's numbers.
+        """
         lines = []
         for record in records:
             key = _record_key(record, self.path)
             if key in self.known:
                 continue
-            self.known.add(key)
+            if not unique:
+                self.known.add(key)
             lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False) + '\n')
         if lines:
             try:

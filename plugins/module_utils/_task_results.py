@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - exercised only without jmespath
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DEFAULT_CONCURRENCY
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
@@ -150,11 +151,16 @@ def poll_params(task_no=None, domain_name=None, instance_id=None, result_status=
 
 
 def iter_task_results(client, task_no=None, domain_name=None, instance_id=None, result_status=None,
-                      page_size=MAX_PAGE_SIZE, deadline=None):
-    """Every result PollTaskResult returns for the filters, all pages, de-duplicated, in snake_case."""
+                      page_size=MAX_PAGE_SIZE, deadline=None, dedupe=True, concurrency=DEFAULT_CONCURRENCY):
+    """Every result PollTaskResult returns for the filters, all pages, in snake_case.
+
+    De-duplicated unless ``dedupe`` is false: a ResultCollector de-duplicates what it is given
+    anyway, and one key set per 100,000 results is enough. ``concurrency`` 1 reads one page after
+    the other, for callers that stop reading early.
+    """
     params = poll_params(task_no, domain_name, instance_id, result_status)
-    for raw in client.paginate(POLL_ACTION, params, items_path=ITEMS_PATH, dedupe_key='TaskDetailNo',
-                               page_size=page_size, deadline=deadline):
+    for raw in client.paginate(POLL_ACTION, params, items_path=ITEMS_PATH, dedupe_key='TaskDetailNo' if dedupe else None,
+                               page_size=page_size, deadline=deadline, concurrency=concurrency):
         yield convert_task_detail(raw)
 
 
@@ -275,9 +281,13 @@ class FailedTasksError(DomainError):
 class ResultCollector(object):
     """Receives results chunk by chunk: filters, counts, journals, queries, and keeps them if asked."""
 
-    def __init__(self, task_type=None, journal=None, query=None, keep_results=True):
+    def __init__(self, task_type=None, journal=None, query=None, keep_results=True, sole_writer=False):
         self.task_type = task_type
         self.journal = journal
+        # The only collector writing to ``journal``: its ``seen`` keeps the journal free of repeats, so
+        # the writer need not keep a second set of the same numbers. Collectors sharing a writer leave
+        # that to the writer.
+        self.sole_writer = sole_writer
         self.query = query
         self.keep_results = keep_results or (query is not None and not query.streamable)
         self.results = []
@@ -303,7 +313,7 @@ class ResultCollector(object):
             return
         summarize(accepted, self.summary)
         if self.journal is not None:
-            self.journal.append(accepted)
+            self.journal.append(accepted, unique=self.sole_writer)
         if self.query is not None and self.query.streamable:
             # A projection over the list is the concatenation of its projections over the chunks.
             self._streamed.extend(self.query.search(accepted) or [])
@@ -400,7 +410,7 @@ class TaskResultRequest(object):
 
 def _collect(client, request, collector, deadline=None, task_nos=None):
     for task_no in task_nos or request.task_nos or [None]:
-        collector.consume(iter_task_results(client, page_size=request.page_size, deadline=deadline,
+        collector.consume(iter_task_results(client, page_size=request.page_size, deadline=deadline, dedupe=False,
                                             **request.filters(task_no)))
 
 
@@ -474,7 +484,7 @@ def run_task_result(client, request, log=None):
     started = client.clock()
     wait_error = envelope = None
     with _journal_writer(request.journal) as writer:
-        collector = ResultCollector(request.task_type, writer, request.query, request.keep_results)
+        collector = ResultCollector(request.task_type, writer, request.query, request.keep_results, sole_writer=True)
         if request.page_num is not None:
             task_no = request.task_nos[0] if request.task_nos else None
             items, envelope = fetch_result_page(client, request.page_num, page_size=request.page_size,

@@ -21,11 +21,12 @@ description:
     results without naming them.
   - The whole input is validated before the first call. A missing input, an empty list, a result
     without C(task_detail_no), or a number that is not a string fails the task and confirms nothing.
-  - Numbers are de-duplicated (first occurrence kept) and sent in batches of O(batch_size), in order.
-    Throttling and transient errors are retried; confirming a number twice is harmless because the
-    API counts only new confirmations.
-  - When a batch fails, no later batch is sent. The module fails and returns the status of every
-    batch and the numbers left in RV(remaining), so that running it again finishes the job.
+  - Numbers are de-duplicated (first occurrence kept) and sent in batches of O(batch_size), in order,
+    up to O(concurrency) batches at a time. Throttling and transient errors are retried; confirming a
+    number twice is harmless because the API counts only new confirmations.
+  - When a batch fails, no new batch is started; batches already on their way finish and are reported.
+    The module fails and returns the status of every batch and the numbers left in RV(remaining), so
+    that running it again finishes the job.
   - C(changed) is true exactly when the API reports that something was newly confirmed.
 author:
   - aliyun.domain contributors (!UNKNOWN)
@@ -64,6 +65,13 @@ options:
         so the default of 100 makes URLs of about 5 KB and 1000 of about 50 KB.
     type: int
     default: 100
+  concurrency:
+    description:
+      - How many C(AcknowledgeTaskResult) calls may be on their way at the same time, from 1 to 16.
+      - Overlapping calls hides the round trips of a long list. V(1) sends one batch after the other.
+      - After the service throttles a call, the rest of the run sends one batch at a time.
+    type: int
+    default: 4
 extends_documentation_fragment:
   - aliyun.domain.connection
   - ansible.builtin.action_common_attributes
@@ -139,7 +147,10 @@ requested:
   elements: str
   sample: ["15fee9d10d514bada66bd08c5723c583", "2a3b9c0d1e2f4a5b6c7d8e9f0a1b2c3d"]
 batches:
-  description: One entry per C(AcknowledgeTaskResult) call, planned or made, in order.
+  description:
+    - One entry per C(AcknowledgeTaskResult) call, planned or made, in order.
+    - Only the batches that were not confirmed list their numbers (RV(batches[].task_detail_nos)); the numbers of a
+      confirmed batch are its share of RV(requested), in order, O(batch_size) per batch.
   returned: always
   type: list
   elements: dict
@@ -150,6 +161,7 @@ batches:
       sample: 0
     task_detail_nos:
       description: The numbers of this batch.
+      returned: when the batch failed or was not sent (always in check mode)
       type: list
       elements: str
       sample: ["15fee9d10d514bada66bd08c5723c583"]
@@ -174,7 +186,6 @@ batches:
       sample: {"code": "Forbidden.RAM", "message": "User not authorized to operate on the specified resource.", "request_id": "E879DC07"}
   sample:
     - index: 0
-      task_detail_nos: ["15fee9d10d514bada66bd08c5723c583", "2a3b9c0d1e2f4a5b6c7d8e9f0a1b2c3d"]
       status: confirmed
       result: 2
       request_id: E879DC07-38EE-4408-9F33-73B30CD965CD
@@ -217,6 +228,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._ack import (
     predict,
     resolve_task_nos,
     validate_batch_size,
+    validate_concurrency,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
@@ -229,6 +241,7 @@ def main():
             results=dict(type='list', elements='dict'),
             task_no=dict(type='list', elements='raw', aliases=['task_nos']),
             batch_size=dict(type='int', default=100),
+            concurrency=dict(type='int', default=4),
         ),
         mutually_exclusive=[INPUT_OPTIONS],
         required_one_of=[INPUT_OPTIONS],
@@ -238,6 +251,7 @@ def main():
     try:
         request = parse_request(**dict((name, module.params[name]) for name in INPUT_OPTIONS))
         batch_size = validate_batch_size(module.params['batch_size'])
+        concurrency = validate_concurrency(module.params['concurrency'])
     except DomainConfigError as error:
         module.fail_from_error(error, **result)
 
@@ -247,7 +261,7 @@ def main():
         if module.check_mode:
             outcome = predict(client, request, batch_size)
         else:
-            outcome = acknowledge(client, request.task_detail_nos, batch_size)
+            outcome = acknowledge(client, request.task_detail_nos, batch_size, concurrency)
     except DomainError as error:
         # Only reads can fail here (acknowledge reports its own failures): nothing was confirmed.
         result.update(requested=list(request.task_detail_nos), remaining=list(request.task_detail_nos),

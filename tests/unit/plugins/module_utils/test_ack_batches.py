@@ -108,7 +108,7 @@ def test_failure_in_the_middle_reports_batches_and_what_is_left(clock):
     clock.now += 2
     ours = numbers_of(api, OURS)
 
-    outcome = ack.acknowledge(make_client(api, clock), ours, batch_size=2)
+    outcome = ack.acknowledge(make_client(api, clock), ours, batch_size=2, concurrency=1)
 
     assert [batch['status'] for batch in outcome.batches] == ['confirmed', 'failed', 'not_sent']
     assert api.count('AcknowledgeTaskResult') == 2

@@ -310,8 +310,17 @@ def test_paginate_walks_every_page_and_deduplicates(server):
     items = list(client.paginate('PollTaskResult', {'TaskResultStatus': 2}, page_size=10))
     assert [i['TaskDetailNo'] for i in items] == ['D%03d' % i for i in range(25)]
     assert client.api_calls == 3
-    assert [r.query['PageNum'] for r in server.requests] == ['1', '2', '3']
+    # pages 2 and 3 are fetched at the same time, so they may reach the server in either order
+    assert sorted(r.query['PageNum'] for r in server.requests) == ['1', '2', '3']
     assert all(r.query['TaskResultStatus'] == '2' for r in server.requests)
+
+
+def test_paginate_one_at_a_time_asks_pages_in_order(server):
+    server.handler = page_server(25)
+    client = make_client(server.url)
+    items = list(client.paginate('PollTaskResult', {}, page_size=10, concurrency=1))
+    assert [i['TaskDetailNo'] for i in items] == ['D%03d' % i for i in range(25)]
+    assert [r.query['PageNum'] for r in server.requests] == ['1', '2', '3']
 
 
 def test_paginate_stops_when_a_server_ignores_page_num(server):

@@ -54,10 +54,11 @@ options:
     default: 900
   poll_interval:
     description:
-      - Seconds of the first sleep while waiting for details that are not final yet (a task that is already
-        done returns at once). Sleeps double from here while nothing has finished; once details finish, sleeps
-        follow their measured completion rate and may be shorter, down to 0.5 seconds (or O(poll_interval)
-        when that is smaller).
+      - Sets the first sleep while waiting for details that are not final yet (a task that is already
+        done returns at once). That sleep is half of O(poll_interval) when the service is already executing
+        some details, and twice O(poll_interval) while every detail still waits to be executed. Sleeps double
+        from there while nothing has finished; once details finish, sleeps follow their measured completion
+        rate and may be shorter, down to 0.5 seconds (or O(poll_interval) when that is smaller).
     type: float
     default: 8
   max_poll_interval:

@@ -12,11 +12,14 @@ probe that finds nothing new is followed by a QueryTaskDetailList probe, which a
 another tool acknowledged meanwhile: a wait never hangs on them.  Larger tasks are counted by
 status (``TaskStatus`` filter, one-row pages, ``TotalItemNum``).
 
-Sleeps: while nothing has finished there is nothing to go by, and the sleep doubles from
-``poll_interval`` up to ``max_poll_interval``.  Once details finish, the completion rate is measured
-(from the details' UpdateTime stamps and the counts over time) and the next probe is aimed just past
-the predicted end, ``pending / rate`` plus a margin that shrinks as more completions are measured,
-never past the deadline.  Throttling and transient errors never end a wait; only the deadline or a
+Sleeps: while nothing has finished there is no rate to go by, only the details' states.  Details
+the service already executes finish soonest, so the first sleep is then half of ``poll_interval``;
+while every detail still waits to be executed it is twice ``poll_interval``; either way it doubles
+up to ``max_poll_interval`` while nothing finishes.  Once details finish, the completion rate is
+measured (from the details' UpdateTime stamps and the counts over time) and the next probe is aimed
+just past the predicted end, ``pending / rate`` plus one standard error of that prediction (the
+share of details final errs binomially), never past the deadline; while that error exceeds a second,
+the probe comes before the predicted end instead, to measure again.  Throttling and transient errors never end a wait; only the deadline or a
 permanent error (bad credentials, bad parameters) does.  All times come from a monotonic clock.
 """
 
@@ -58,16 +61,26 @@ DEFAULT_POLL_INTERVAL = 8.0
 DEFAULT_MAX_POLL_INTERVAL = 30.0
 # While nothing has finished there is no rate to go by; the sleep grows by this factor per poll.
 NO_RATE_GROWTH = 2.0
+# Before any detail is final the first sleep is poll_interval times one of these: shorter once the service
+# executes details (their end is near), longer while every detail still waits to be executed.
+EXECUTING_SLEEP_SHARE = 0.5
+WAITING_SLEEP_SHARE = 2.0
+EXECUTION_LAG_FACTOR = 2.5
 # Once details finish, sleeps follow the predicted end and may be shorter than poll_interval, down to
 # this (or poll_interval when that is smaller).
 SHORTEST_SLEEP = 0.5
-# The predicted end is ``pending / rate``; its error shrinks like 1/sqrt(k) with k measured completions.
+# The predicted end is ``pending / rate``.  The share p of n details final by now errs binomially, and it
+# scales the whole span D of completions: the end's standard error is D * sqrt((1 - p) / k), k = p * n.
 # The sleep aims that many standard errors past the prediction, plus a fixed pad for the call itself:
 # waking early costs one call, waking late costs the user time.
-ESTIMATE_MARGIN = 0.5
+ESTIMATE_MARGIN = 1.0
 WAKE_PAD = 0.1
-# Seconds of uncertainty of the predicted end above which a probe is made before it, to measure again.
-FORECAST_UNCERTAINTY = 6.0
+# Seconds of uncertainty of the predicted end above which a probe is made before it, to measure again:
+# near the end k is larger and the error smaller, so one more probe buys a much closer aim.
+FORECAST_UNCERTAINTY = 1.0
+# Such a probe is only made while the wait stays within one probe per poll_interval (the beat of a fixed
+# ``until``/``delay`` loop), or when aiming at once would risk being later than this many seconds.
+UNAFFORDABLE_UNCERTAINTY = 3.0
 # Below this many measured completions the prediction is a guess, and only part of it is slept.
 FORECAST_COMPLETIONS = 4
 # UpdateTime has one-second resolution: the last completion seen happened up to this long before a probe.
@@ -145,6 +158,14 @@ def _service_seconds(text):
         return None
 
 
+def _lag(detail):
+    """Seconds from a detail's CreateTime to its UpdateTime (service clock), or None."""
+    created, updated = _service_seconds(detail.get('CreateTime')), _service_seconds(detail.get('UpdateTime'))
+    if created is None or updated is None:
+        return None
+    return max(0, updated - created)
+
+
 def _format_seconds(seconds):
     return '%.1f s' % seconds
 
@@ -170,6 +191,8 @@ class _TaskProgress(object):
         self.total = None
         self.domains = None         # TaskDetailNo -> DomainName, for a task of one page
         self.final_numbers = set()
+        self.executing = 0          # details EXECUTING at the last QueryTaskDetailList probe
+        self.execution_lag = None   # the longest any of them waited (UpdateTime - CreateTime) before executing
         self.stamps = {}            # TaskDetailNo -> UpdateTime (service seconds) of final details
         self.counts = {STATUS_SUCCESS: 0, STATUS_FAILURE: 0}
         self.done = False
@@ -236,6 +259,10 @@ class _TaskProgress(object):
             raise UnknownTaskError('Task %s has no details in QueryTaskDetailList: check the task number'
                                    % self.task_no)
         self._fruitless_polls = 0
+        lags = [_lag(detail) for detail in details if _status_code(detail) == STATUS_EXECUTING]
+        self.executing = len(lags)
+        lags = [lag for lag in lags if lag is not None]
+        self.execution_lag = max(lags) if lags else None
         if len(details) >= total:
             if self.domains is None:
                 self.domains = dict((detail.get('TaskDetailNo'), detail.get('DomainName')) for detail in details)
@@ -304,7 +331,9 @@ class TaskWaiter(object):
         self._anchor_final = 0
         self._final = 0
         self._idle_probes = 0
-        self._blind_interval = self.poll_interval
+        self._blind_interval = None
+        self._first_blind_interval = self.poll_interval * WAITING_SLEEP_SHARE
+        self._executing_seen = False
 
     def _start(self):
         self.started = self.clock()
@@ -338,6 +367,23 @@ class TaskWaiter(object):
         self._idle_probes = 0 if final > self._final else self._idle_probes + 1
         self._final = final
 
+    def note_execution(self, executing_share, execution_lag=None):
+        """Note the share of details the service executes (0 to 1) and how long they waited before it started.
+
+        Before anything is final these are all there is to go by: the more details already execute, the
+        nearer their end; and the longer the service took to start them, the longer the task takes.
+        """
+        if self._anchor is not None or executing_share <= 0:
+            return
+        first = self.poll_interval * WAITING_SLEEP_SHARE * (
+            EXECUTING_SLEEP_SHARE / WAITING_SLEEP_SHARE) ** min(executing_share, 1.0)
+        first = max(first, EXECUTION_LAG_FACTOR * (execution_lag or 0))
+        if self._blind_interval is None:
+            self._first_blind_interval = first
+        elif not self._executing_seen:
+            self._blind_interval = min(self._blind_interval, first)
+        self._executing_seen = True
+
     def rate(self, now):
         """(details finished per second, how many finished in the measured window) or (None, 0)."""
         if self._anchor is None:
@@ -347,16 +393,25 @@ class TaskWaiter(object):
             return None, 0
         return finished / (now - self._anchor), finished
 
+    def _can_afford_extra_probe(self, now, remaining):
+        """Whether one probe more before the predicted end keeps the probes within one per poll_interval."""
+        if self.started is None:
+            return True
+        return self.polls + 2 <= 1 + (now - self.started + remaining) / self.poll_interval
+
     def next_interval(self, now, pending):
         """Seconds to sleep before the next probe."""
         rate, finished = self.rate(now)
         if rate is not None:
             remaining = pending / rate
-            uncertainty = remaining / math.sqrt(finished)
+            # The share of details final so far errs binomially; it scales the whole span of completions.
+            span = now - self._anchor + remaining
+            uncertainty = span * math.sqrt(pending / float(self._final + pending) / finished)
             if finished < FORECAST_COMPLETIONS:
                 # A rate from a few completions is a guess: sleep part of the way and measure again.
                 interval = remaining * finished / (finished + FORECAST_COMPLETIONS)
-            elif uncertainty > FORECAST_UNCERTAINTY:
+            elif uncertainty > FORECAST_UNCERTAINTY and (uncertainty > UNAFFORDABLE_UNCERTAINTY
+                                                         or self._can_afford_extra_probe(now, remaining)):
                 # Far from the end: wake before it is likely, when the rate is known much better.
                 interval = remaining - uncertainty
             else:
@@ -367,6 +422,8 @@ class TaskWaiter(object):
             # while nothing more finishes.
             interval = self.shortest_interval * NO_RATE_GROWTH ** min(self._idle_probes, 16)
         else:
+            if self._blind_interval is None:
+                self._blind_interval = self._first_blind_interval
             interval = self._blind_interval
             self._blind_interval = min(self._blind_interval * NO_RATE_GROWTH, self.max_poll_interval)
         interval = min(interval, self.max_poll_interval)
@@ -389,6 +446,10 @@ class TaskWaiter(object):
                 self._log('waiting: %s while probing task %s; still waiting' % (error.code, task.task_no))
         self.polls += 1
         return fresh
+
+    def _note_states(self, tasks, total):
+        lags = [task.execution_lag for task in tasks if task.execution_lag is not None]
+        self.note_execution(sum(task.executing for task in tasks) / float(total or 1), max(lags) if lags else None)
 
     @staticmethod
     def _stamp_span(tasks):
@@ -419,6 +480,7 @@ class TaskWaiter(object):
                         'elapsed': elapsed, 'results': results}
             if fresh:
                 self.record(now, final, self._stamp_span(tasks))
+                self._note_states(tasks, total)
             if now >= self.deadline:
                 raise self._timeout(tasks)
             interval = self.next_interval(now, sum(task.pending for task in tasks))
@@ -493,6 +555,8 @@ class TaskWaiter(object):
         """
         if restart or self.started is None:
             self._start()
+            # No details to go by: the sleep grows from poll_interval itself.
+            self._blind_interval = self.poll_interval
         else:
             # Retrying a read after a finished wait: the client already retried; start short.
             self._reset_estimate()

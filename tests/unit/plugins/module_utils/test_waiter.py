@@ -78,8 +78,9 @@ def test_sleeps_stay_between_poll_interval_and_max_poll_interval(api, clock):
 
     TaskWaiter(client, timeout=1000, poll_interval=2, max_poll_interval=45).wait_for_tasks(['task-a'])
 
-    assert clock.sleeps[0] == 2
-    assert all(2 <= pause <= 45 for pause in clock.sleeps)
+    # The service executes the details from the start: the first sleep is half of poll_interval.
+    assert clock.sleeps[0] == 1
+    assert all(1 <= pause <= 45 for pause in clock.sleeps)
     assert 45 in clock.sleeps
 
 
@@ -274,8 +275,9 @@ def test_the_probe_that_proves_a_task_done_also_carries_its_results(api, clock):
     assert sorted(detail['TaskDetailNo'] for detail in report['results']['task-a']) == \
         sorted(detail.number for detail in api.details)
     # The until idiom (delay: 10) polls at 3.5, 14.8 and 26.1 s: 3 calls, 6 s late.  Here: a first sleep
-    # of poll_interval, then sleeps aimed at the end predicted from the UpdateTime stamps and the counts.
-    assert clock.sleeps[1] == 8.0
+    # of half poll_interval (the details are executing), then sleeps aimed at the end predicted from the
+    # UpdateTime stamps and the counts.
+    assert clock.sleeps[1] == 4.0
     assert len(actions) <= 4
     assert 0 <= clock() - (1000.0 + 20.0) <= 1.0
 
@@ -289,7 +291,9 @@ def test_details_another_tool_acknowledged_meanwhile_do_not_stall_the_wait(api, 
     report = TaskWaiter(client, timeout=120, poll_interval=1, max_poll_interval=5).wait_for_tasks(['task-a'])
 
     assert report['pending'] == 0
-    assert 'task-a' not in report['results']
+    # Results carried by the wait can only be what PollTaskResult still returns: never the acknowledged ones.
+    carried = set(detail['TaskDetailNo'] for detail in report['results'].get('task-a', []))
+    assert carried <= set(detail.number for detail in api.details[4:])
     assert clock() - (1000.0 + 6.0) <= 6
     assert api.count('QueryTaskDetailList') >= 2
 
@@ -329,3 +333,33 @@ def test_sleeps_follow_the_prediction_below_poll_interval_near_the_end(api, cloc
 
     assert clock.sleeps[1] < 8
     assert 0 <= clock() - (1000.0 + 12.0) <= 1.5
+
+
+@pytest.mark.parametrize('start_in, first_sleeps', [
+    (0.5, [4.0, 8.0]),      # the service executes details: half of poll_interval, then doubling
+    (20.0, [16.0, 30.0]),   # every detail still waits to be executed: twice poll_interval, up to the cap
+])
+def test_first_sleep_follows_the_states_of_the_details(api, clock, start_in, first_sleeps):
+    api.add_task('task-a', DOMAINS[:10], 60.0, start_in=start_in)
+    clock.sleep(1)
+    client = make_client(api, clock)
+
+    TaskWaiter(client, poll_interval=8).wait_for_tasks(['task-a'])
+
+    assert clock.sleeps[1:3] == first_sleeps
+
+
+@pytest.mark.parametrize('task_seconds, idiom_calls', [(5.0, 2), (20.0, 3), (60.0, 7)])
+def test_moves_on_soon_after_the_end_with_no_more_calls_than_the_until_idiom(api, clock, task_seconds, idiom_calls):
+    # Like make bench's wait latency scenario: details finish spread over [T/2, T], each executing for the
+    # last three quarters of its time; the wait starts 2 s after the submission.  The idiom
+    # (until/retries/delay: 10 around a poll) probes at 2, 12, 22 ... s.
+    finals = spread(100, task_seconds / 2.0, task_seconds)
+    api.add_task('task-a', DOMAINS, finals, start_in=[final / 4.0 for final in finals])
+    clock.sleep(2)
+    client = make_client(api, clock)
+
+    TaskWaiter(client).wait_for_tasks(['task-a'])
+
+    assert len(api.calls) <= idiom_calls
+    assert 0 <= clock() - (1000.0 + task_seconds) <= 1.5

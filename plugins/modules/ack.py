@@ -224,6 +224,7 @@ error:
 from ansible_collections.aliyun.domain.plugins.module_utils._ack import (
     INPUT_OPTIONS,
     acknowledge,
+    invocation,
     parse_request,
     predict,
     resolve_task_nos,
@@ -254,6 +255,7 @@ def main():
         concurrency = validate_concurrency(module.params['concurrency'])
     except DomainConfigError as error:
         module.fail_from_error(error, **result)
+    result['invocation'] = invocation(module.params)
 
     client = module.client
     try:

@@ -15,7 +15,6 @@ __metaclass__ = type
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
-    DomainError,
     DomainResponseError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value

@@ -359,8 +359,7 @@ class DomainClient(object):
         items, envelope = self.fetch_page(action, params, 1, page_size, items_path, deadline=deadline)
         total_pages = _total_pages(envelope)
         if total_pages is not None and concurrency > 1:
-            for item in _fresh_items(items, dedupe_key, seen):
-                yield item
+            yield from _fresh_items(items, dedupe_key, seen)
 
             def fetch(page_num):
                 return self.fetch_page(action, params, page_num, page_size, items_path, deadline=deadline)[0]
@@ -370,8 +369,7 @@ class DomainClient(object):
                 for _page_num, page_items, error in pages:
                     if error is not None:
                         raise error
-                    for item in _fresh_items(page_items, dedupe_key, seen):
-                        yield item
+                    yield from _fresh_items(page_items, dedupe_key, seen)
             finally:
                 pages.close()
             return

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import api
 from .auth import API_VERSION, Verifier
 from .errors import ApiError, language, missing
-from .options import SettingError, parse_access_key, parse_args
+from .options import SettingError, parse_access_key, parse_args, parse_non_negative
 from .render import JSON_TYPE, render, to_json, wants_json
 from .store import DETAIL_STATUS, Store
 
@@ -31,6 +31,7 @@ HOST_ID = 'domain.aliyuncs.com'
 MAX_HEADER_LINE = 65536
 MAX_HEADERS = 100
 FORM_TYPE = 'application/x-www-form-urlencoded'
+DEFAULT_RENDEZVOUS_SECONDS = 30.0
 
 
 class Stats:
@@ -70,6 +71,55 @@ class Stats:
             }
 
 
+class Rendezvous:
+    """Holds requests until requests of ``parties`` different clients wait at once, then lets them all go on, once.
+
+    Tests use it to start two clients' AcknowledgeTaskResult calls at the same instant, however long
+    each client took to get there; a client is told apart by its UserClientIp (else its address), so
+    one client's concurrent calls never meet the rendezvous on their own. After ``seconds`` without
+    enough clients, the waiting requests go on anyway and ``timed_out`` says so; either way the gate
+    then stays open until armed again.
+    """
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._parties = 0
+        self._seconds = DEFAULT_RENDEZVOUS_SECONDS
+        self._waiting = []
+        self._released = []
+        self._timed_out = False
+
+    def arm(self, parties, seconds=DEFAULT_RENDEZVOUS_SECONDS):
+        """Hold the next requests until ``parties`` clients wait (0 opens the gate, releasing any waiting)."""
+        with self._condition:
+            self._parties, self._seconds = parties, seconds
+            self._waiting, self._released = [], []
+            self._timed_out = False
+            self._condition.notify_all()
+
+    def _open(self):
+        self._released, self._waiting = self._waiting, []
+        self._parties = 0
+        self._condition.notify_all()
+
+    def wait(self, client):
+        with self._condition:
+            if not self._parties:
+                return
+            self._waiting.append(client)
+            if len(set(self._waiting)) >= self._parties:
+                self._open()
+                return
+            if not self._condition.wait_for(lambda: not self._parties, self._seconds):
+                self._timed_out = True
+                self._open()
+
+    def to_json(self):
+        with self._condition:
+            return {'parties': self._parties, 'waiting': len(self._waiting), 'released': len(self._released),
+                    'clients': len(set(self._released)), 'timed_out': self._timed_out}
+
+
 class Emulator:
     """Everything a request handler needs, shared by all server threads."""
 
@@ -83,6 +133,7 @@ class Emulator:
         self.stats = Stats()
         self._fault_lock = threading.Lock()
         self._fault_rng = random.Random('faults:%d' % args.seed)
+        self.ack_rendezvous = Rendezvous()
         self.url = None
 
     def draw_faults(self):
@@ -95,6 +146,7 @@ class Emulator:
         self.verifier.reset(self.args.access_keys)
         self.store.reset(self.args.domain_names)
         self.stats.clear()
+        self.ack_rendezvous.arm(0)
         with self._fault_lock:
             self._fault_rng = random.Random('faults:%d' % self.args.seed)
 
@@ -104,7 +156,13 @@ class Emulator:
         changes = dict(changes)
         keys = [parse_access_key(text) for text in changes.pop('access_keys', None) or []]
         expired = changes.pop('expired_access_keys', None) or []
+        rendezvous = None
+        if 'ack_rendezvous' in changes or 'ack_rendezvous_seconds' in changes:
+            rendezvous = (parse_non_negative('ack_rendezvous', changes.pop('ack_rendezvous', 0), int),
+                          parse_non_negative('ack_rendezvous_seconds', changes.pop('ack_rendezvous_seconds', DEFAULT_RENDEZVOUS_SECONDS)))
         self.behaviour = self.behaviour.updated(changes)
+        if rendezvous is not None:
+            self.ack_rendezvous.arm(*rendezvous)
         for key in keys:
             self.verifier.add_key(key)
         for key_id in expired:
@@ -154,6 +212,7 @@ class Emulator:
             'results_awaiting_acknowledgement': counts['awaiting'],
             'submissions_per_domain': self.store.submissions(),
             'config': self.behaviour.to_json(),
+            'ack_rendezvous': self.ack_rendezvous.to_json(),
             'now': now,
         })
         if with_details:
@@ -294,6 +353,8 @@ class Handler(BaseHTTPRequestHandler):
                 emulator.stats.fault('errors')
                 raise ApiError('ServiceUnavailable' if timing_draw < 0.5 else 'InternalError')
             client_ip = params.get('UserClientIp') or self.client_address[0]
+            if action == 'AcknowledgeTaskResult':
+                emulator.ack_rendezvous.wait(client_ip)
             answer = handler(emulator.store, api.Request(params, time.time(), lang, client_ip, behaviour))
             if reset_draw < behaviour.reset_rate:
                 return self._drop(action)

@@ -23,8 +23,10 @@ SECOND = slice(200, 480)
 CONCURRENT_EMULATOR_ARGS = ('--domains', '40', '--task-seconds', '0.3-1', '--latency-ms', '15', '--throttle-rate', '0.1',
                             '--retry-after-ms', '20')
 
-# Both playbooks meet at a barrier (each writes its ready file, then waits for the go file) so that their
-# confirmations run at the same time whatever their start-up took.
+# Both playbooks meet at a barrier (each writes its ready file, then waits for the go file), so that the second
+# has read the results before anything is confirmed; the emulator's ack_rendezvous then starts their
+# confirmations at the same instant, however long each module took to start (user_client_ip tells the two
+# playbooks apart, as each sends several batches at a time).
 BARRIER = """
     - name: Ready
       ansible.builtin.copy:
@@ -48,6 +50,8 @@ ACK_BY_NUMBER = """
         task_detail_nos: "{{ numbers }}"
         batch_size: 2
         max_retries: 10
+        timeout: 120
+        user_client_ip: 192.0.2.1
       register: confirmed
 """
 
@@ -61,11 +65,13 @@ ACK_BY_RESULT = """
         max_retries: 10
       register: read
 """ + BARRIER + """
-    - name: Confirm the chosen results
+    - name: Confirm the chosen results, in the order of numbers
       aliyun.domain.ack:
-        results: "{{ read.task_results | selectattr('task_detail_no', 'in', numbers) | list }}"
+        results: "{{ numbers | map('extract', dict(read.task_results | map(attribute='task_detail_no') | zip(read.task_results))) | list }}"
         batch_size: 2
         max_retries: 10
+        timeout: 120
+        user_client_ip: 192.0.2.2
 """
 
 
@@ -110,37 +116,46 @@ def test_two_playbooks_confirm_overlapping_results_at_once_each_detail_exactly_o
     details = emulator.stats()['task_details']
     numbers = sorted(details, key=lambda number: (details[number]['task_no'], number))
     first, second = numbers[FIRST], numbers[SECOND]
+    shared = [number for number in first if number in set(second)]
+    only_first = [number for number in first if number not in set(shared)]
+    only_second = [number for number in second if number not in set(shared)]
+    # Each run's first batch holds two numbers of its own, then both runs confirm the shared numbers in the same order.
+    first_order = only_first[:2] + shared + only_first[2:]
+    second_order = only_second[:2] + shared + only_second[2:]
+    # The emulator holds the first AcknowledgeTaskResult calls until the other playbook's have arrived too and then
+    # answers them all at once, however differently long the two playbooks took to get there.
+    emulator.configure(ack_rendezvous=2, ack_rendezvous_seconds=60)
     barrier = {'go': str(tmp_path / 'go')}
-    # each run's confirmations last several seconds, longer than the two start-ups can differ
-    emulator.configure(latency_ms=30)
 
     by_number, by_result = run_together(
         run_playbook, tmp_path,
-        (ACK_BY_NUMBER, {'emulator': emulator, 'extra_vars': dict(barrier, numbers=first, ready=str(tmp_path / 'first.ready'))}),
-        (ACK_BY_RESULT, {'emulator': emulator, 'extra_vars': dict(barrier, numbers=second, task_nos=seeded['task_nos'],
+        (ACK_BY_NUMBER, {'emulator': emulator, 'extra_vars': dict(barrier, numbers=first_order, ready=str(tmp_path / 'first.ready'))}),
+        (ACK_BY_RESULT, {'emulator': emulator, 'extra_vars': dict(barrier, numbers=second_order, task_nos=seeded['task_nos'],
                                                                   ready=str(tmp_path / 'second.ready'))}))
 
     by_number.assert_success()
     by_result.assert_success()
+    stats = emulator.stats()
+    rendezvous = stats['ack_rendezvous']
+    assert rendezvous['clients'] == 2 and not rendezvous['timed_out'], 'the two playbooks did not start confirming at once: %r' % rendezvous
     first_result = by_number.task('Confirm by task detail number')
-    second_result = by_result.task('Confirm the chosen results')
-    assert first_result['requested'] == first and sorted(second_result['requested']) == sorted(second)
+    second_result = by_result.task('Confirm the chosen results, in the order of numbers')
+    assert first_result['requested'] == first_order and second_result['requested'] == second_order
     assert first_result['remaining'] == [] and second_result['remaining'] == []
 
     union = set(first) | set(second)
-    details = emulator.stats()['task_details']
+    details = stats['task_details']
     assert sorted(number for number, detail in details.items() if detail['acknowledged'] == 1) == sorted(union)
     # Each detail was newly confirmed once in total: the two counts add up to the union, not more.
     assert first_result['acknowledged_count'] + second_result['acknowledged_count'] == len(union)
-    assert emulator.stats()['results_awaiting_acknowledgement'] == RESULTS - len(union)
+    assert stats['results_awaiting_acknowledgement'] == RESULTS - len(union)
     # The overlap was asked for by both, the rest by one of them only.
-    shared = set(first) & set(second)
     assert all(details[number]['ack_requests'] >= 2 for number in shared)
     assert all(details[number]['ack_requests'] == 0 for number in set(numbers) - union)
 
-    only_first = [details[number]['acknowledged_at'] for number in set(first) - shared]
-    only_second = [details[number]['acknowledged_at'] for number in set(second) - shared]
-    assert overlap(only_first, only_second), 'the two playbooks did not run at the same time'
+    first_times = [details[number]['acknowledged_at'] for number in only_first]
+    second_times = [details[number]['acknowledged_at'] for number in only_second]
+    assert overlap(first_times, second_times), 'the two playbooks did not run at the same time'
 
 
 def migration(work_dir, domains):

@@ -388,3 +388,52 @@ def test_readers_never_see_half_a_change(start_emulator):
         reader.join(10)
     # each seeding of 40 tasks is one transaction: no reader saw a count between two whole seedings
     assert totals <= {0, 2000, 4000, 6000}
+
+
+def wait_for_stats(running, predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not predicate(running.stats(details=False)):
+        assert time.monotonic() < deadline, running.stats(details=False)['ack_rendezvous']
+        time.sleep(0.01)
+
+
+def test_ack_rendezvous_holds_acknowledgements_until_a_second_client_arrives(start_emulator):
+    running = start_emulator('--task-seconds', '0')
+    control(running.url, 'seed', {'results': 6})
+    numbers = sorted(running.stats()['task_details'])
+    status, _config = control(running.url, 'config', {'ack_rendezvous': 2})
+    assert status == 200
+    results = {}
+
+    def acknowledge(name, batch, client_ip):
+        body = running.client().call('AcknowledgeTaskResult', {'TaskDetailNo': batch, 'UserClientIp': client_ip}).body
+        results[name] = body['Result']
+
+    # two calls of one client at once do not meet the rendezvous on their own
+    first = [threading.Thread(target=acknowledge, args=('first-%d' % index, numbers[2 * index:2 * index + 2], '192.0.2.1'))
+             for index in range(2)]
+    for thread in first:
+        thread.start()
+    wait_for_stats(running, lambda stats: stats['ack_rendezvous']['waiting'] == 2)
+    # held: nothing confirmed and the calls unanswered until a second client arrives
+    assert all(thread.is_alive() for thread in first) and running.stats()['details_acknowledged'] == 0
+    acknowledge('second', numbers[4:], '192.0.2.2')
+    for thread in first:
+        thread.join(10)
+    assert results == {'first-0': 2, 'first-1': 2, 'second': 2}
+    expected = {'parties': 0, 'waiting': 0, 'released': 3, 'clients': 2, 'timed_out': False}
+    assert running.stats(details=False)['ack_rendezvous'] == expected
+    # the gate stays open afterwards
+    assert running.client().call('AcknowledgeTaskResult', {'TaskDetailNo': numbers}).body['Result'] == 0
+
+
+def test_ack_rendezvous_lets_a_lone_client_go_after_its_seconds(start_emulator):
+    running = start_emulator('--task-seconds', '0')
+    control(running.url, 'seed', {'results': 2})
+    numbers = sorted(running.stats()['task_details'])
+    assert control(running.url, 'config', {'ack_rendezvous': 2, 'ack_rendezvous_seconds': 0.2})[0] == 200
+    assert running.client().call('AcknowledgeTaskResult', {'TaskDetailNo': numbers}).body['Result'] == 2
+    expected = {'parties': 0, 'waiting': 0, 'released': 1, 'clients': 1, 'timed_out': True}
+    assert running.stats(details=False)['ack_rendezvous'] == expected
+    status, error = control(running.url, 'config', {'ack_rendezvous': -1})
+    assert status == 400 and error['error'] == 'ack_rendezvous -1: expected a whole number >= 0'

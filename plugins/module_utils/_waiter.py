@@ -5,7 +5,8 @@
 
 The first probe of a task reads QueryTaskDetailList: the task's size, its detail numbers and every
 status, so details acknowledged earlier (gone from PollTaskResult) still count as final.  For a task
-of up to one page (1,000 details) the later probes read PollTaskResult for the task instead: every
+of up to one page (1,000 details) the later probes read PollTaskResult for the task instead (once a
+detail is final or executing: before that only QueryTaskDetailList shows the service starting them): every
 detail it returns is final, and once those plus the details already known final cover the whole
 task, the same answer is the task's results, so no separate call collects them.  A PollTaskResult
 probe that finds nothing new is followed by a QueryTaskDetailList probe, which also sees details
@@ -226,7 +227,8 @@ class _TaskProgress(object):
             self.list_details(client, deadline)
         elif not self.followed:
             self._count(client, deadline)
-        elif self._fruitless_polls >= FRUITLESS_POLLS_BEFORE_LISTING:
+        elif self._fruitless_polls >= FRUITLESS_POLLS_BEFORE_LISTING or not (self.final or self.executing):
+            # Also while nothing is final or executing: only QueryTaskDetailList shows the service starting.
             self.list_details(client, deadline)
         else:
             try:

@@ -363,3 +363,15 @@ def test_moves_on_soon_after_the_end_with_no_more_calls_than_the_until_idiom(api
 
     assert len(api.calls) <= idiom_calls
     assert 0 <= clock() - (1000.0 + task_seconds) <= 1.5
+
+
+def test_probes_list_the_details_until_the_service_starts_them(api, clock):
+    api.add_task('task-a', DOMAINS[:10], 60.0, start_in=20.0)
+    client = make_client(api, clock)
+
+    TaskWaiter(client, poll_interval=8).wait_for_tasks(['task-a'])
+
+    actions = [action for action, _params in api.calls]
+    # Waiting at 0 and 16 s, executing at 46 s: listed each time; then PollTaskResult proves the end.
+    assert actions == ['QueryTaskDetailList', 'QueryTaskDetailList', 'QueryTaskDetailList', 'PollTaskResult']
+    assert clock.sleeps[:2] == [16.0, 30.0]

@@ -25,6 +25,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
     ResultCollector,
     convert_task_detail,
@@ -517,10 +518,10 @@ class NameserverChange(object):
             params.update(self.target.params())
             try:
                 body = self.client.call(SUBMIT_ACTION, params, mutating=True)
-                task_no = _lookup_ci(body, 'TaskNo')
+                task_no = first_value(body, 'TaskNo', 'taskNo')
                 if not task_no:
                     raise DomainApiError(SUBMIT_ACTION, 'InvalidResponse', 'the answer has no TaskNo',
-                                         request_id=_lookup_ci(body, 'RequestId'), ambiguous=True)
+                                         request_id=first_value(body, 'RequestId', 'requestId'), ambiguous=True)
             except DomainError as exc:
                 if not exc.ambiguous:
                     self.state.append({'event': 'not_sent', 'id': intent['id'], 'code': exc.code})
@@ -603,16 +604,3 @@ class SubmissionError(DomainError):
 
     def to_result(self):
         return self.cause.to_result()
-
-
-def _lookup_ci(body, key):
-    """A top-level key of an answer, matched case-insensitively (older samples use ``taskNo``)."""
-    if not isinstance(body, dict):
-        return None
-    if key in body:
-        return body[key]
-    lowered = key.lower()
-    for name, value in body.items():
-        if str(name).lower() == lowered:
-            return value
-    return None

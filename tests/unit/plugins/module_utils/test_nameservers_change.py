@@ -37,6 +37,8 @@ class FakeRegistrar(object):
         self.lost_submissions = 0
         self.task_list_unavailable = False
         self.reject_submission = None
+        # older answers spell the task number taskNo
+        self.task_no_key = 'TaskNo'
 
     def add_task(self, domains, pending=True):
         task_no = 'T%d' % (len(self.tasks) + 1)
@@ -86,7 +88,7 @@ class FakeRegistrar(object):
             task_no = self.add_task(domains)
             if self.drop_answer_of_submission:
                 return None, None, None
-            return json_response({'RequestId': 'sub', 'TaskNo': task_no})
+            return json_response({'RequestId': 'sub', self.task_no_key: task_no})
         return json_response({'RequestId': 'r', 'Code': 'InvalidAction.NotFound', 'Message': action}, status=404)
 
 
@@ -256,3 +258,10 @@ def test_rejected_submission_is_recorded_as_not_sent(registrar, tmp_path):
     assert not caught.value.unresolved
     assert 'InvalidParameter' in str(caught.value) and 'RequestId: rej' in str(caught.value)
     assert [json.loads(line)['event'] for line in open(state)] == ['intent', 'not_sent']
+
+
+def test_a_task_number_spelled_taskno_is_accepted(registrar):
+    registrar.task_no_key = 'taskNo'
+    change = make_change(registrar, ['d00.com']).plan()
+    change.submit()
+    assert change.result()['task_nos'] == [registrar.tasks[0]['TaskNo']] and submissions(registrar) == 1

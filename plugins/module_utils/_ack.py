@@ -17,6 +17,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainResponseError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import iter_task_results
 
@@ -182,18 +183,12 @@ def _from_results(results):
     return AckRequest('results', _unique(task_detail_nos), task_no_by_detail)
 
 
-def _whole_number(option, value, maximum):
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        raise DomainConfigError('Invalid value %r for option %s: expected a whole number from 1 to %d' % (value, option, maximum), option=option)
-    return value
-
-
 def validate_batch_size(batch_size):
-    return _whole_number('batch_size', batch_size, MAX_BATCH_SIZE)
+    return validate_whole_number(batch_size, 'batch_size', maximum=MAX_BATCH_SIZE)
 
 
 def validate_concurrency(concurrency):
-    return _whole_number('concurrency', concurrency, MAX_CONCURRENCY)
+    return validate_whole_number(concurrency, 'concurrency', maximum=MAX_CONCURRENCY)
 
 
 def parse_request(task_detail_nos=None, results=None, task_no=None):

@@ -25,6 +25,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
     ResultCollector,
@@ -42,6 +43,10 @@ FEW_DOMAINS = 5
 DOMAIN_LIST_PAGE_SIZE = 100
 TASK_LIST_PAGE_SIZE = 100
 DETAIL_PAGE_SIZE = 1000
+# The API documents no limit on DomainName.N. A task of at most one page of details (QueryTaskDetailList and
+# PollTaskResult pages hold 1000) is waited for and read page by page like any other, and 1000 is the bound of
+# an acknowledgement batch too.
+MAX_BATCH_SIZE = DETAIL_PAGE_SIZE
 DOMAIN_NOT_FOUND_CODES = frozenset((
     'DomainNotExist', 'DomainNotExists', 'DomainNotFound', 'InvalidDomain.NotFound', 'DomainNameNotExist',
     'Domain.NotFound', 'DomainNotBelongToUser',
@@ -195,10 +200,13 @@ class Target(object):
         return cls(record.get('nameservers'), record.get('aliyun_dns', False))
 
 
+def validate_batch_size(value):
+    return validate_whole_number(value, 'batch_size', maximum=MAX_BATCH_SIZE)
+
+
 def chunks(items, size):
     """Consecutive slices of at most ``size`` items."""
-    if size < 1:
-        raise DomainConfigError('Option batch_size must be at least 1; got %r.' % (size,), option='batch_size')
+    validate_batch_size(size)
     return [items[index:index + size] for index in range(0, len(items), size)]
 
 

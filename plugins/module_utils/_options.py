@@ -172,6 +172,15 @@ def _non_negative_int(options, name):
                    'a whole number of 0 or more')
 
 
+def validate_whole_number(value, option, minimum=1, maximum=None):
+    """``value`` itself when it is an int from ``minimum`` to ``maximum`` (no upper bound when None);
+    otherwise a DomainConfigError naming the option, the value and the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+        allowed = 'from %d to %d' % (minimum, maximum) if maximum is not None else 'of %d or more' % minimum
+        raise _invalid(option, value, 'a whole number %s' % allowed)
+    return value
+
+
 def _boolean(options, name):
     value = _value(options, name)
     try:

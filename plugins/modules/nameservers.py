@@ -51,7 +51,8 @@ options:
     default: false
   batch_size:
     description:
-      - Domains per C(SaveBatchTaskForModifyingDomainDns) call, that is per task.
+      - Domains per C(SaveBatchTaskForModifyingDomainDns) call, that is per task; from 1 to 1000 (one page of a
+        task's details).
     type: int
     default: 100
   state_file:
@@ -209,6 +210,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._module import Aliyu
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     NameserverChange,
     Target,
+    validate_batch_size,
     validate_domains,
     validate_nameservers,
     wait_for_results,
@@ -245,9 +247,7 @@ def main():
     try:
         domains = validate_domains(module.params['domains'])
         target = build_target(module)
-        if module.params['batch_size'] < 1:
-            raise DomainConfigError('Option batch_size must be at least 1; got %d.' % module.params['batch_size'],
-                                    option='batch_size')
+        validate_batch_size(module.params['batch_size'])
         if module.params['wait_timeout'] < 0:
             raise DomainConfigError('Option wait_timeout must be 0 or more seconds; got %d.' % module.params['wait_timeout'],
                                     option='wait_timeout')

@@ -94,6 +94,8 @@ CASES = [
      ['not registered', 'xn--bcher-example-wob.de']),
     ('ns-idn-invalid', 'main', module_task('nameservers', domains=[u'b\u00fccher..de'], nameservers=TARGET),
      ['option domains', u'b\u00fccher..de']),
+    ('ns-batch-size-1001', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET, batch_size=1001),
+     ['batch_size', '1001', 'from 1 to 1000']),
     ('ns-batch-size-not-int', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET,
                                                   batch_size='many'), ['batch_size', 'many']),
     # the lookup

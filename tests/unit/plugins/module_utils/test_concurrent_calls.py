@@ -201,7 +201,7 @@ def test_concurrency_one_is_strictly_sequential(clock):
 def test_concurrency_out_of_range_names_option_value_and_range(value):
     with pytest.raises(DomainConfigError) as caught:
         ack.validate_concurrency(value)
-    assert str(caught.value) == 'Invalid value %r for option concurrency: expected a whole number from 1 to 16' % (value,)
+    assert str(caught.value) == 'Invalid value %r for option concurrency: expected a whole number from 1 to 16.' % (value,)
     assert caught.value.option == 'concurrency'
 
 

@@ -118,6 +118,14 @@ def test_chunks():
         chunks([1], 0)
 
 
+@pytest.mark.parametrize('value', [0, 1001, True, '10'])
+def test_batch_size_is_a_whole_number_from_1_to_1000(value):
+    with pytest.raises(DomainConfigError) as caught:
+        chunks(list(range(2000)), value)
+    assert str(caught.value) == 'Invalid value %r for option batch_size: expected a whole number from 1 to 1000.' % (value,)
+    assert caught.value.option == 'batch_size'
+
+
 def test_submission_log_roundtrip_and_completed_marker(tmp_path):
     path = str(tmp_path / 'sub' / 'state.jsonl')
     log = SubmissionLog(path)

@@ -16,6 +16,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import (
     ConnectionSettings,
     OptionAdapter,
     connection_argument_spec,
+    validate_whole_number,
 )
 
 
@@ -105,3 +106,23 @@ def test_adapters_read_modules_plugins_and_dicts_alike():
         assert adapter.get_option_default('lang', 'en') == 'en'
         assert adapter.has_option('region') and not adapter.has_option('unknown')
     assert OptionAdapter.from_plugin(FakePlugin({})).get_option('unknown') is None
+
+
+@pytest.mark.parametrize('value, minimum, maximum, expected', [
+    (0, 1, 1000, 'a whole number from 1 to 1000'),
+    (1001, 1, 1000, 'a whole number from 1 to 1000'),
+    (True, 1, 1000, 'a whole number from 1 to 1000'),
+    ('5', 1, 1000, 'a whole number from 1 to 1000'),
+    (2.0, 1, 1000, 'a whole number from 1 to 1000'),
+    (0, 1, None, 'a whole number of 1 or more'),
+])
+def test_whole_number_outside_its_range_names_option_value_and_range(value, minimum, maximum, expected):
+    with pytest.raises(DomainConfigError) as caught:
+        validate_whole_number(value, 'batch_size', minimum, maximum)
+    assert str(caught.value) == 'Invalid value %r for option batch_size: expected %s.' % (value, expected)
+    assert caught.value.option == 'batch_size'
+
+
+def test_whole_number_within_its_range_is_returned():
+    assert validate_whole_number(1000, 'page_size', maximum=1000) == 1000
+    assert validate_whole_number(10 ** 9, 'page_num') == 10 ** 9

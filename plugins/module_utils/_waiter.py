@@ -14,14 +14,16 @@ another tool acknowledged meanwhile: a wait never hangs on them.  Larger tasks a
 status (``TaskStatus`` filter, one-row pages, ``TotalItemNum``).
 
 Sleeps: while nothing has finished there is no rate to go by, only the details' states.  Details
-the service already executes finish soonest, so the first sleep is then half of ``poll_interval``;
-while every detail still waits to be executed it is twice ``poll_interval``; either way it doubles
-up to ``max_poll_interval`` while nothing finishes.  Once details finish, the completion rate is
-measured (from the details' UpdateTime stamps and the counts over time) and the next probe is aimed
-just past the predicted end, ``pending / rate`` plus one standard error of that prediction (the
-share of details final errs binomially), never past the deadline; while that error exceeds a second,
-the probe comes before the predicted end instead, to measure again.  Throttling and transient errors never end a wait; only the deadline or a
-permanent error (bad credentials, bad parameters) does.  All times come from a monotonic clock.
+the service already executes finish soonest: the first sleep goes from twice ``poll_interval`` (every
+detail waiting to be executed) down to half of it (every detail executing), and is at least a few
+times as long as the service took to start them; it doubles up to ``max_poll_interval`` while
+nothing finishes.  Once details finish, the completion rate is measured (from the details'
+UpdateTime stamps and the counts over time) and the next probe is aimed just past the predicted
+end, ``pending / rate`` plus one standard error of that prediction (the share of details final
+errs binomially), never past the deadline; while that error exceeds a second (and the probes stay
+within one per ``poll_interval``, or the error exceeds three seconds) the probe comes before the
+predicted end instead, to measure again.  Throttling and transient errors never end a wait; only
+the deadline or a permanent error (bad credentials, bad parameters) does.  All times come from a monotonic clock.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,10 +64,13 @@ DEFAULT_POLL_INTERVAL = 8.0
 DEFAULT_MAX_POLL_INTERVAL = 30.0
 # While nothing has finished there is no rate to go by; the sleep grows by this factor per poll.
 NO_RATE_GROWTH = 2.0
-# Before any detail is final the first sleep is poll_interval times one of these: shorter once the service
-# executes details (their end is near), longer while every detail still waits to be executed.
+# Before any detail is final the first sleep is poll_interval times a share going geometrically from the
+# waiting share (no detail executing yet: the task has not started) to the executing share (every detail
+# executing: their end is near) with the share of details executing ...
 EXECUTING_SLEEP_SHARE = 0.5
 WAITING_SLEEP_SHARE = 2.0
+# ... and at least this many times the longest an executing detail waited before the service started it
+# (UpdateTime - CreateTime): a service slow to start details is slow to finish them.
 EXECUTION_LAG_FACTOR = 2.5
 # Once details finish, sleeps follow the predicted end and may be shorter than poll_interval, down to
 # this (or poll_interval when that is smaller).

@@ -287,7 +287,7 @@ def test_bad_input_is_one_clear_error_and_no_call(emulator, run_playbook):
       ignore_errors: true
 """, emulator=emulator)
 
-    assert run.task('Page size')['msg'] == 'page_size: 5000 is not allowed; use an integer from 1 to 1000'
+    assert run.task('Page size')['msg'] == 'Invalid value 5000 for option page_size: expected a whole number from 1 to 1000.'
     assert run.task('Nothing to wait for')['msg'].startswith('wait: true needs task_no, domain_name or instance_id')
     assert 'no-such-task' in run.task('Unknown task')['msg']
     assert run.task('Unknown task')['error']['code'] == 'TaskNotFound'

@@ -81,7 +81,7 @@ def test_lookup_errors_are_one_clear_line(emulator_factory, run_playbook):
 
     assert '1 of 3 details ended in EXECUTE_FAILURE: example-00002.com: ' in run.task('Failed detail')['msg']
     assert [item['domain_name'] for item in run.task('Failures as data')['msg']] == ['example-00002.com']
-    assert 'page_size: 0 is not allowed; use an integer from 1 to 1000' in run.task('Bad page size')['msg']
+    assert 'Invalid value 0 for option page_size: expected a whole number from 1 to 1000.' in run.task('Bad page size')['msg']
     wrong = run.task('Wrong secret')['msg']
     assert 'SignatureDoesNotMatch' in wrong and 'RequestId' in wrong
     assert 'wrong' not in wrong.replace('SignatureDoesNotMatch', '')

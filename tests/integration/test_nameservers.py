@@ -161,7 +161,7 @@ BAD_INPUT = """
      ['option nameservers', "'192.0.2.53' is an IP address", "'ns_1.example.org'"]),
     ({'domains': ['example-00001.com'], 'nameservers': TARGET, 'aliyun_dns': True}, ['mutually exclusive']),
     ({'domains': ['example-00001.com']}, ['One of nameservers']),
-    ({'domains': ['example-00001.com'], 'nameservers': TARGET, 'batch_size': 0}, ['batch_size', 'at least 1']),
+    ({'domains': ['example-00001.com'], 'nameservers': TARGET, 'batch_size': 0}, ['batch_size', '0', 'from 1 to 1000']),
     ({'domains': ['example-00001.com', 'not-mine.com'], 'nameservers': TARGET},
      ['not registered in this Alibaba Cloud account: not-mine.com']),
     ({'domains': [], 'nameservers': TARGET}, ['at least 1 domain']),

@@ -41,22 +41,42 @@ def _record_key(record, path):
     return key
 
 
-def _parse_lines(handle, path):
-    """Yield the records of an open journal; a torn last line (a crash mid-write) is skipped."""
+class InvalidJsonLine(ValueError):
+    """A line of a JSON Lines file that is not JSON, and not the torn last line of an interrupted write."""
+
+    def __init__(self, line_no):
+        super(InvalidJsonLine, self).__init__('line %d is not valid JSON' % line_no)
+        self.line_no = line_no
+
+
+def iter_json_lines(handle):
+    """Yield ``(line number, value)`` of an open JSON Lines file, skipping blank lines and a torn last line.
+
+    Only the last line of a file can lack its newline, so such a line is a write cut short by a crash and was
+    never acted upon; any other line that is not JSON raises InvalidJsonLine.
+    """
     for line_no, raw in enumerate(handle, 1):
         text = raw.strip()
         if not text:
             continue
         try:
-            record = json.loads(text)
+            value = json.loads(text)
         except ValueError:
-            if not raw.endswith('\n'):
-                # Only the last line of a file can lack its newline: a write cut short by a crash.
-                continue
-            raise JournalError('journal %s: line %d is not valid JSON' % (path, line_no))
-        if not isinstance(record, dict) or JOURNAL_KEY not in record:
-            raise JournalError('journal %s: line %d is not a task result (no %s)' % (path, line_no, JOURNAL_KEY))
-        yield record
+            if raw.endswith('\n'):
+                raise InvalidJsonLine(line_no)
+            continue
+        yield line_no, value
+
+
+def _parse_lines(handle, path):
+    """Yield the records of an open journal; a torn last line (a crash mid-write) is skipped."""
+    try:
+        for line_no, record in iter_json_lines(handle):
+            if not isinstance(record, dict) or JOURNAL_KEY not in record:
+                raise JournalError('journal %s: line %d is not a task result (no %s)' % (path, line_no, JOURNAL_KEY))
+            yield record
+    except InvalidJsonLine as exc:
+        raise JournalError('journal %s: line %d is not valid JSON' % (path, exc.line_no))
 
 
 def _complete_length(path, chunk_size=65536):

@@ -25,6 +25,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import InvalidJsonLine, iter_json_lines
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
@@ -362,20 +363,12 @@ class SubmissionLog(object):
     def _load(self):
         try:
             with open(self.path, 'r') as handle:
-                lines = handle.readlines()
+                records = [record for dummy, record in iter_json_lines(handle)]
+        except InvalidJsonLine as exc:
+            raise DomainConfigError('state_file %s line %d is not JSON.' % (self.path, exc.line_no), option='state_file')
         except (IOError, OSError) as exc:
             raise DomainConfigError('Cannot read state_file %s: %s' % (self.path, exc), option='state_file')
-        for number, line in enumerate(lines, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                if number == len(lines):
-                    # A line cut short by an interruption: it was never acted upon.
-                    continue
-                raise DomainConfigError('state_file %s line %d is not JSON.' % (self.path, number), option='state_file')
+        for record in records:
             self._apply(record)
 
     def _apply(self, record):

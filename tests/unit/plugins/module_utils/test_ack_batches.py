@@ -13,18 +13,12 @@ import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _ack as ack
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeClock,
     FakeTaskApi,
     make_client,
 )
 
 OURS = 'aaaaaaaa-0000-4000-8000-000000000001'
 THEIRS = 'bbbbbbbb-0000-4000-8000-000000000002'
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils import _ack as ack
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainConfigError
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeClock,
     FakeResponse,
     FakeTaskApi,
     make_client,
@@ -86,11 +85,6 @@ def when_all_arrived(api, numbers):
 
     threading.Thread(target=watch, daemon=True).start()
     return done
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 def seeded_api(clock, count):

@@ -28,22 +28,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
     validate_page_size,
 )
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeClock,
-    FakeTaskApi,
     make_client,
 )
 
 DOMAINS = ['site-%04d.example' % index for index in range(2500)]
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def api(clock):
-    return FakeTaskApi(clock)
 
 
 def request_for(**options):

@@ -21,22 +21,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
     wait_for_tasks,
 )
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeClock,
     FakeTaskApi,
     make_client,
 )
 
 DOMAINS = ['site-%03d.example' % index for index in range(100)]
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def api(clock):
-    return FakeTaskApi(clock)
 
 
 def spread(count, first, last):

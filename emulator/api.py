@@ -9,7 +9,7 @@ import math
 import re
 import time
 
-from .render import Encoded
+from .render import Encoded, EncodedText, json_text
 from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
 from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
 
@@ -161,6 +161,11 @@ def detail_item(row, now, lang, fail_reason=False):
     return item
 
 
+def final_view(row, lang):
+    """The JSON text of a detail's PollTaskResult item once it is final (see Store: rendered at submission)."""
+    return json_text(_detail_item(row, row[10], lang, False))
+
+
 def _detail_item(row, now, lang, fail_reason):
     status, tries, updated = detail_state(row, now)
     final = status in (2, 3)
@@ -267,8 +272,10 @@ def poll_task_result(store, request):
     outcome = choice(params, 'TaskResultStatus', (2, 3))
     total, rows = store.poll(request.now, page_num, page_size, outcome=outcome, task_no=text(params, 'TaskNo'),
                              domain=(text(params, 'DomainName') or '').lower() or None,
-                             instance_id=text(params, 'InstanceId'))
-    return envelope(total, page_num, page_size, 'TaskDetail', [detail_item(row, request.now, request.lang) for row in rows])
+                             instance_id=text(params, 'InstanceId'), lang=request.lang)
+    # The last column is the item the store rendered when the detail was submitted (None in older state files).
+    items = [EncodedText(row[-1]) if row[-1] is not None else detail_item(row, request.now, request.lang) for row in rows]
+    return envelope(total, page_num, page_size, 'TaskDetail', items)
 
 
 def acknowledge_task_result(store, request):

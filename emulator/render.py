@@ -24,10 +24,22 @@ class Encoded(dict):
 
     def __init__(self, item):
         super(Encoded, self).__init__(item)
-        self.json = _dumps(item)
+        self.json = json_text(item)
 
 
-def _dumps(value):
+class EncodedText(object):
+    """A list item stored as JSON text (the store renders final details once); decoded only for an XML answer."""
+
+    __slots__ = ('json',)
+
+    def __init__(self, text):
+        self.json = text
+
+    def decoded(self):
+        return json.loads(self.json)
+
+
+def json_text(value):
     return json.dumps(value, ensure_ascii=False, separators=(',', ':'))
 
 
@@ -35,13 +47,13 @@ def to_json(body):
     data = body.get('Data') if isinstance(body, dict) else None
     if isinstance(data, dict) and len(data) == 1:
         key, items = next(iter(data.items()))
-        if isinstance(items, list) and items and all(isinstance(item, Encoded) for item in items):
+        if isinstance(items, list) and items and all(isinstance(item, (Encoded, EncodedText)) for item in items):
             placeholder = dict(body)
             placeholder['Data'] = {key: []}
-            empty = '"Data":%s' % _dumps({key: []})
-            text = _dumps(placeholder).replace(empty, '"Data":{%s:[%s]}' % (_dumps(key), ','.join(item.json for item in items)), 1)
+            empty = '"Data":%s' % json_text({key: []})
+            text = json_text(placeholder).replace(empty, '"Data":{%s:[%s]}' % (json_text(key), ','.join(item.json for item in items)), 1)
             return text.encode('utf-8')
-    return _dumps(body).encode('utf-8')
+    return json_text(body).encode('utf-8')
 
 
 def _scalar(value):
@@ -51,6 +63,8 @@ def _scalar(value):
 
 
 def _element(name, value, out):
+    if isinstance(value, EncodedText):
+        value = value.decoded()
     if isinstance(value, list):
         for item in value:
             _element(name, item, out)

@@ -128,7 +128,7 @@ class Emulator:
         self.started = time.time()
         self.behaviour = args.behaviour
         self.verifier = Verifier(args.access_keys)
-        self.store = Store(args.state, seed=args.seed)
+        self.store = Store(args.state, seed=args.seed, final_view=api.final_view)
         self.store.seed_domains(args.domain_names)
         self.stats = Stats()
         self._fault_lock = threading.Lock()

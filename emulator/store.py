@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS details (
     acked_at REAL,
     ack_requests INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS detail_views (
+    seq INTEGER PRIMARY KEY,
+    en TEXT NOT NULL,
+    zh TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS details_task ON details (task_seq, seq);
 CREATE INDEX IF NOT EXISTS details_unacked ON details (final_at, seq) WHERE acked_at IS NULL;
 CREATE INDEX IF NOT EXISTS details_unapplied ON details (final_at) WHERE applied = 0 AND dns IS NOT NULL;
@@ -84,6 +89,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 
 DETAIL_COLUMNS = ('seq, detail_no, task_no, task_type, domain, instance_id, created, try_seconds, outcome, '
                   'final_tries, final_at, message, acked_at')
+VIEW_LANGUAGES = ('en', 'zh')
 TASK_COLUMNS = 'seq, task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip'
 DOMAIN_COLUMNS = 'name, instance_id, dns, registered, expires'
 
@@ -150,7 +156,15 @@ def plan_detail(rng, known, fail_domain, behaviour):
 class Store:
     """SQLite state shared by the server threads (one connection per thread)."""
 
-    def __init__(self, path=None, seed=0):
+    def __init__(self, path=None, seed=0, final_view=None):
+        """``final_view(row, lang)``, when given, is the JSON text of a detail's PollTaskResult item once final.
+
+        A detail's final item is known when it is submitted, so it is rendered then, once per language,
+        and PollTaskResult splices the stored text into its answer instead of building every item again.
+        The texts live in their own table: in ``details`` they would make every acknowledgement rewrite
+        several times as many pages.
+        """
+        self._final_view = final_view
         self._temp_dir = None
         if path is None:
             self._temp_dir = tempfile.mkdtemp(prefix='aliyun-domain-emulator-')
@@ -237,7 +251,7 @@ class Store:
 
     def reset(self, names):
         with self.write() as connection:
-            for table in ('details', 'tasks', 'domains', 'submissions'):
+            for table in ('details', 'detail_views', 'tasks', 'domains', 'submissions'):
                 connection.execute('DELETE FROM %s' % table)
             self._next_due = None
         self.seed_domains(names)
@@ -257,7 +271,7 @@ class Store:
             next_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM details').fetchone()[0] + 1
             task_seq = connection.execute('SELECT COALESCE(MAX(seq), 0) FROM tasks').fetchone()[0]
             known = self._instance_ids(connection, set().union(*batches))
-            rows, tasks, earliest_change = [], [], None
+            rows, views, tasks, earliest_change = [], [], [], None
             for domains in batches:
                 task_no = str(uuid.UUID(bytes=os.urandom(16), version=4))
                 task_nos.append(task_no)
@@ -274,7 +288,13 @@ class Store:
                     dns = dns_json if outcome == DETAIL_SUCCESS else None
                     if dns is not None:
                         earliest_change = final_at if earliest_change is None else min(earliest_change, final_at)
-                    rows.append((next_seq, os.urandom(16).hex(), task_seq, task_no, task_type, domain, known.get(domain, ''),
+                    detail_no = os.urandom(16).hex()
+                    instance_id = known.get(domain, '')
+                    if self._final_view is not None:
+                        detail = (next_seq, detail_no, task_no, task_type, domain, instance_id, now, seconds, outcome,
+                                  final_tries, final_at, message, None)
+                        views.append((next_seq,) + tuple(self._final_view(detail, lang) for lang in VIEW_LANGUAGES))
+                    rows.append((next_seq, detail_no, task_seq, task_no, task_type, domain, instance_id,
                                  dns, now, seconds, outcome, final_tries, final_at, message))
                     next_seq += 1
                 tasks.append((task_seq, task_no, task_type, int(now * 1000), first_exec if first_exec is not None else now,
@@ -285,6 +305,7 @@ class Store:
             connection.executemany(
                 'INSERT INTO details (seq, detail_no, task_seq, task_no, task_type, domain, instance_id, dns, created, '
                 'try_seconds, outcome, final_tries, final_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+            connection.executemany('INSERT INTO detail_views (seq, %s) VALUES (?, ?, ?)' % ', '.join(VIEW_LANGUAGES), views)
             if source == 'api':
                 connection.executemany(
                     'INSERT INTO submissions (domain, count) VALUES (?, 1) ON CONFLICT (domain) DO UPDATE SET count = count + 1',
@@ -302,8 +323,13 @@ class Store:
         wanted = set(names)
         return dict(row for row in connection.execute('SELECT name, instance_id FROM domains') if row[0] in wanted)
 
-    def poll(self, now, page_num, page_size, outcome=None, task_no=None, domain=None, instance_id=None):
-        """(total, rows) of final, unacknowledged details, oldest result first."""
+    def poll(self, now, page_num, page_size, outcome=None, task_no=None, domain=None, instance_id=None, lang='en'):
+        """(total, rows) of final, unacknowledged details, oldest result first.
+
+        Each row is DETAIL_COLUMNS followed by the detail's stored item for ``lang`` (None if it has none).
+        """
+        if lang not in VIEW_LANGUAGES:
+            raise ValueError('no stored view for language %r' % (lang,))
         where = ['acked_at IS NULL', 'final_at <= ?']
         args = [now]
         for column, value in (('outcome', outcome), ('task_no', task_no), ('domain', domain), ('instance_id', instance_id)):
@@ -312,7 +338,9 @@ class Store:
                 args.append(value)
         condition = ' AND '.join(where)
         key = tuple(args[1:]) + (outcome is None, task_no is None, domain is None, instance_id is None)
-        page_query = 'SELECT %s FROM details WHERE %s ORDER BY final_at, seq LIMIT ? OFFSET ?' % (DETAIL_COLUMNS, condition)
+        page_query = ('SELECT page.*, detail_views.%s FROM (SELECT %s FROM details WHERE %s ORDER BY final_at, seq '
+                      'LIMIT ? OFFSET ?) AS page LEFT JOIN detail_views USING (seq) ORDER BY page.final_at, page.seq') % (
+            lang, DETAIL_COLUMNS, condition)
         page_args = args + [page_size, (page_num - 1) * page_size]
         version = self._version
         cached = self._poll_counts.get(key)

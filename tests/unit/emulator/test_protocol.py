@@ -224,6 +224,13 @@ def test_xml_unless_json_is_asked_for(emulator):
     v3 = emulator.client()
     assert v3.call('PollTaskResult', PAGE, accept_json=False).headers['content-type'].startswith('text/xml')
     assert v3.call('PollTaskResult', PAGE).headers['content-type'].startswith('application/json')
+    # PollTaskResult items are stored as JSON text when submitted; the XML answer must still list their fields
+    wait_final(v3, submit(v3, ['example-00005.com']))
+    polled = ET.fromstring(v3.call('PollTaskResult', dict(PAGE, DomainName='example-00005.com'), accept_json=False).raw)
+    assert polled.tag == 'PollTaskResultResponse'
+    assert [detail.find('DomainName').text for detail in polled.findall('./Data/TaskDetail')] == ['example-00005.com']
+    assert polled.find('./Data/TaskDetail/TaskStatus').text == 'EXECUTE_SUCCESS'
+    assert polled.find('./Data/TaskDetail/TryCount').text == '0'
 
 
 def test_lang_zh(start_emulator):

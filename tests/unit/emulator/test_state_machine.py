@@ -264,3 +264,31 @@ def test_detail_life_is_monotonic(tmp_path_factory, seconds, max_tries, failure_
             assert (status, tries) == (2, 0)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize('lang', ['en', 'zh'])
+def test_poll_items_rendered_at_submission_equal_the_live_view(tmp_path, lang):
+    """PollTaskResult splices the text stored at submission; it must say what rendering the final detail now says."""
+    viewing = Store(str(tmp_path / 'views.sqlite3'), seed=7, final_view=api.final_view)
+    viewing.seed_domains(DOMAINS)
+    try:
+        viewing.submit(DOMAINS[:3] + ['unknown.example'], NS, behaviour(task_seconds=1, fail_domains='00002'), 'ip', T0)
+        request = api.Request({'PageNum': '1', 'PageSize': '20'}, T0 + 10, lang, 'ip', behaviour())
+        answer = api.poll_task_result(viewing, request)
+        items = answer['Data']['TaskDetail']
+        assert len(items) == 4 and all(isinstance(item, api.EncodedText) for item in items)
+        _total, rows = viewing.poll(T0 + 10, 1, 20, lang=lang)
+        live = [api.detail_item(row, T0 + 10, lang) for row in rows]
+        assert [json.loads(item.json) for item in items] == [dict(item) for item in live]
+        assert {item['TaskStatus'] for item in live} == {'EXECUTE_SUCCESS', 'EXECUTE_FAILURE'}
+    finally:
+        viewing.close()
+
+
+def test_poll_renders_items_of_a_store_without_stored_views(store):
+    """A state file written before items were stored at submission still answers PollTaskResult in full."""
+    store.submit(DOMAINS[:2], NS, behaviour(task_seconds=0), 'ip', T0)
+    answer = api.poll_task_result(store, api.Request({'PageNum': '1', 'PageSize': '20'}, T0, 'en', 'ip', behaviour()))
+    items = answer['Data']['TaskDetail']
+    assert [item['DomainName'] for item in items] == DOMAINS[:2]
+    assert all(item['TaskStatus'] == 'EXECUTE_SUCCESS' and item['ErrorMsg'] for item in items)

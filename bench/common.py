@@ -109,6 +109,16 @@ def seed_completed_results(emulator, count):
         raise BenchError('seeding %d results left %r awaiting acknowledgement' % (count, waiting))
 
 
+def process_cpu_seconds(pid):
+    """User plus system CPU time a process has used so far (Linux /proc); None where /proc cannot tell."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
+
+
 def clean_environ():
     """The caller's environment without settings that would change what the bench measures."""
     return {name: value for name, value in os.environ.items()

@@ -31,8 +31,11 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
         assert isinstance(row['ours'], (int, float)) and row['ours'] >= 0, row
 
     drain = report['scenarios']['drain']
-    for variant in ('sdk', 'playbook', 'playbook_journal', 'client', 'client_batch'):
-        assert drain['samples'][variant]['api_calls'][0] > 0, variant
+    assert set(drain['samples']) == {'%d ms' % round_trip for round_trip in drain['round_trips_ms']}
+    assert len(drain['samples']) == 2, 'the drain runs on loopback and with an added round trip'
+    for per_variant in drain['samples'].values():
+        for variant in ('sdk', 'playbook', 'playbook_journal', 'client', 'client_batch'):
+            assert per_variant[variant]['api_calls'][0] > 0, variant
 
     waits = report['scenarios']['wait_latency']['samples']
     for per_time in waits.values():

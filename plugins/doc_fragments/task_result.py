@@ -56,7 +56,7 @@ options:
     description:
       - Sets the first sleep while waiting for details that are not final yet (a task that is already
         done returns at once). That sleep is twice O(poll_interval) while every detail still waits to be
-        executed, going down to half of it as the service executes more of them, and is at least 2.5 times
+        executed, going down to half of it as the service executes more of them, and is at least 1.5 times
         as long as the service took to start the details it executes. Sleeps double from there while nothing
         has finished; once details finish, sleeps follow their measured completion rate and may be shorter,
         down to 0.5 seconds (or O(poll_interval) when that is smaller).

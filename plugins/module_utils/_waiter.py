@@ -15,7 +15,7 @@ status (``TaskStatus`` filter, one-row pages, ``TotalItemNum``).
 
 Sleeps: while nothing has finished there is no rate to go by, only the details' states.  Details
 the service already executes finish soonest: the first sleep goes from twice ``poll_interval`` (every
-detail waiting to be executed) down to half of it (every detail executing), and is at least a few
+detail waiting to be executed) down to half of it (every detail executing), and is at least one and a half
 times as long as the service took to start them; it doubles up to ``max_poll_interval`` while
 nothing finishes.  Once details finish, the completion rate is measured (from the details'
 UpdateTime stamps and the counts over time) and the next probe is aimed just past the predicted
@@ -70,8 +70,10 @@ NO_RATE_GROWTH = 2.0
 EXECUTING_SLEEP_SHARE = 0.5
 WAITING_SLEEP_SHARE = 2.0
 # ... and at least this many times the longest an executing detail waited before the service started it
-# (UpdateTime - CreateTime): a service slow to start details is slow to finish them.
-EXECUTION_LAG_FACTOR = 2.5
+# (UpdateTime - CreateTime): a service slow to start details is slow to finish them.  Short enough that the
+# next probe tends to fall among the completions, whose pace then aims the probe after it: a probe that
+# lands after the last completion has measured nothing and is late by however much it overshot.
+EXECUTION_LAG_FACTOR = 1.5
 # Once details finish, sleeps follow the predicted end and may be shorter than poll_interval, down to
 # this (or poll_interval when that is smaller).
 SHORTEST_SLEEP = 0.5

@@ -338,11 +338,12 @@ def test_first_sleep_follows_the_states_of_the_details(api, clock, start_in, fir
     assert clock.sleeps[1:3] == first_sleeps
 
 
-@pytest.mark.parametrize('task_seconds, idiom_calls', [(5.0, 2), (20.0, 3), (60.0, 7)])
+@pytest.mark.parametrize('task_seconds, idiom_calls', [(5.0, 2), (20.0, 3), (40.0, 5), (60.0, 7)])
 def test_moves_on_soon_after_the_end_with_no_more_calls_than_the_until_idiom(api, clock, task_seconds, idiom_calls):
     # Like make bench's wait latency scenario: details finish spread over [T/2, T], each executing for the
     # last three quarters of its time; the wait starts 2 s after the submission.  The idiom
-    # (until/retries/delay: 10 around a poll) probes at 2, 12, 22 ... s.
+    # (until/retries/delay: 10 around a poll) probes at 2, 12, 22 ... s.  On 40 s tasks every detail executes at
+    # the second probe; a sleep aimed past the longest of them (2.5 times its start lag) overshot the end by 3 s.
     finals = spread(100, task_seconds / 2.0, task_seconds)
     api.add_task('task-a', DOMAINS, finals, start_in=[final / 4.0 for final in finals])
     clock.sleep(2)

@@ -187,8 +187,9 @@ class EmulatorProcess:
     def configure(self, **options):
         return self._control('POST', 'config', options)
 
-    def reset(self):
-        return self._control('POST', 'reset')
+    def reset(self, seed=None):
+        """Back to the start-up state; with ``seed``, random draws come from that seed instead of --seed."""
+        return self._control('POST', 'reset', {'seed': seed} if seed is not None else None)
 
     def seed(self, results, **options):
         """Completed results from "another tool", waiting in PollTaskResult (see README: POST /_emulator/seed)."""

@@ -141,14 +141,23 @@ class Emulator:
         with self._fault_lock:
             return [self._fault_rng.random() for _index in range(4)]
 
-    def reset(self):
+    def reset(self, spec=None):
+        """Back to the start-up state; ``{"seed": N}`` draws from seed N instead of --seed from now on."""
+        seed = self.args.seed
+        if spec:
+            if not isinstance(spec, dict) or set(spec) - {'seed'}:
+                raise SettingError('reset: expected nothing or {"seed": N}, got %r' % (spec,))
+            seed = spec['seed']
+            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+                raise SettingError('reset: seed %r: expected a whole number >= 0' % (seed,))
         self.behaviour = self.args.behaviour
         self.verifier.reset(self.args.access_keys)
         self.store.reset(self.args.domain_names)
+        self.store.seed = seed
         self.stats.clear()
         self.ack_rendezvous.arm(0)
         with self._fault_lock:
-            self._fault_rng = random.Random('faults:%d' % self.args.seed)
+            self._fault_rng = random.Random('faults:%d' % seed)
 
     def configure(self, changes):
         if not isinstance(changes, dict):
@@ -418,7 +427,7 @@ class Handler(BaseHTTPRequestHandler):
             elif name == 'config' and method == 'POST':
                 answer = emulator.configure(spec)
             elif name == 'reset' and method == 'POST':
-                emulator.reset()
+                emulator.reset(spec)
                 answer = {'status': 'reset'}
             elif name == 'seed' and method == 'POST':
                 answer = emulator.seed_results(spec)

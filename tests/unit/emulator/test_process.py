@@ -112,6 +112,9 @@ def test_client_env_and_helpers():
         assert emulator.configure(throttle_rate=0.5)['throttle_rate'] == 0.5
         emulator.reset()
         assert emulator.stats()['config']['throttle_rate'] == 0
+        assert emulator.reset(seed=5) == {'status': 'reset'}
+        with pytest.raises(EmulatorError, match='seed -1'):
+            emulator.reset(seed=-1)
     assert not emulator.running
 
 

@@ -344,6 +344,24 @@ def test_control_plane(emulator):
     assert status == 200 and stats['details'] == 0 and stats['config']['task_seconds'] == 0.2 and stats['requests_total'] == 0
 
 
+def test_reset_with_a_seed_repeats_or_varies_the_schedules(emulator):
+    def durations(seed):
+        assert control(emulator.url, 'reset', {'seed': seed})[0] == 200
+        assert control(emulator.url, 'config', {'task_seconds': [10, 100]})[0] == 200
+        task_no = submit(emulator.client(), ['example-%05d.com' % number for number in range(1, 11)])
+        records = emulator.emulator.stats_json(task_no=task_no)['task_details'].values()
+        return sorted(round(record['final_at'] - record['submitted_at'], 6) for record in records)
+
+    first = durations(1)
+    assert durations(1) == first
+    assert durations(2) != first
+    assert len(set(first)) == 10
+    status, error = control(emulator.url, 'reset', {'seed': -1})
+    assert status == 400 and error['error'] == 'reset: seed -1: expected a whole number >= 0'
+    status, error = control(emulator.url, 'reset', {'seeds': 1})
+    assert status == 400 and 'reset: expected nothing or {"seed": N}' in error['error']
+
+
 def test_concurrent_acknowledgements_confirm_each_detail_once(start_emulator):
     running = start_emulator('--task-seconds', '0', '--domains', '40')
     control(running.url, 'seed', {'results': 40})

@@ -6,7 +6,7 @@ several times against emulators it starts itself, prints one table of medians an
 every sample, as JSON under bench/results/. A benchmark is not a test: missing a target is reported, not an
 error. The exit code is non-zero only when a scenario could not run or produced a wrong outcome.
 
-    python bench/run.py                  # the full run (about 7 minutes on 2 idle cores)
+    python bench/run.py                  # the full run (about 15 minutes on 2 idle cores)
     python bench/run.py --quick          # tiny sizes, one repetition: checks the bench code itself
     python bench/run.py --only drain,wait_latency
 """
@@ -34,7 +34,7 @@ SCENARIOS = ('drain', 'wait_latency', 'scale', 'emulator_throughput')
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
     'drain': {'results': 10000, 'repeats': 3, 'round_trips_ms': [0, 50]},
-    'wait_latency': {'plan': [(5, 3), (10, 2), (20, 2), (40, 1), (60, 1)], 'domains_per_task': 100},
+    'wait_latency': {'plan': [(5, 3), (10, 3), (20, 3), (40, 2), (60, 2)], 'domains_per_task': 100},
     'scale': {'results': 100000, 'repeats': 2},
     'emulator_throughput': {'results': 10000, 'seconds': 3},
 }

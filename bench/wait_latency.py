@@ -1,7 +1,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scenario 2, wait latency: how long after the last detail of a CHG_DNS task becomes final does the playbook move on?
 
-A task of 100 domains is submitted (not measured; its details finish uniformly between T/2 and T), then a
+A task of 100 domains is submitted (not measured; its details finish uniformly between T/2 and T, drawn anew for
+each repetition and the same for both variants of one), then a
 playbook waits for it: ours with ``wait: true`` and
 default settings (playbooks/wait_module.yml), the baseline with the common ``until/retries/delay: 10`` idiom
 around a non-waiting poll (playbooks/wait_until.yml). The delay is the start of the task after the wait
@@ -60,8 +61,10 @@ def last_final_time(emulator, task_no, expected):
     return max(finals)
 
 
-def _measure(variant, tree, emulator, client, domains, task_seconds):
-    emulator.reset()  # also restores the start-up options, so the task time is set afterwards
+def _measure(variant, tree, emulator, client, domains, task_seconds, seed):
+    # The same seed for both variants of a repetition: they wait for the same schedule of completions; each
+    # repetition draws another.  Reset also restores the start-up options, so the task time is set afterwards.
+    emulator.reset(seed=seed)
     emulator.configure(task_seconds=spread(task_seconds))
     task_no = submit_chg_dns(client, domains)
     before = counters(emulator)
@@ -90,7 +93,7 @@ def run(tree, plan, domains_per_task, log):
                 order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
                 for variant in order:
                     started = time.time()
-                    outcome = _measure(variant, tree, emulator, client, domains, task_seconds)
+                    outcome = _measure(variant, tree, emulator, client, domains, task_seconds, seed=repetition + 1)
                     per_time[variant].append(outcome)
                     log('wait %ss %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
                         task_seconds, variant, repetition + 1, outcome['delay'], outcome['api_calls'],

@@ -53,10 +53,8 @@ def task_list_time(epoch):
 
 
 def integer(params, name, required=False, minimum=None, maximum=None):
-    raw = params.get(name)
-    if raw is None or raw == '':
-        if required:
-            raise missing(name)
+    raw = text(params, name, required)
+    if raw is None:
         return None
     try:
         value = int(raw)
@@ -106,10 +104,8 @@ def repeat_list(params, name, required=False):
 
 
 def boolean(params, name, required=False):
-    raw = params.get(name)
-    if raw in (None, ''):
-        if required:
-            raise missing(name)
+    raw = text(params, name, required)
+    if raw is None:
         return None
     lowered = raw.lower()
     if lowered not in ('true', 'false'):

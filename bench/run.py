@@ -6,7 +6,7 @@ several times against emulators it starts itself, prints one table of medians an
 every sample, as JSON under bench/results/. A benchmark is not a test: missing a target is reported, not an
 error. The exit code is non-zero only when a scenario could not run or produced a wrong outcome.
 
-    python bench/run.py                  # the full run (about 15 minutes on 2 idle cores)
+    python bench/run.py                  # the full run (about 25 minutes on 2 idle cores)
     python bench/run.py --quick          # tiny sizes, one repetition: checks the bench code itself
     python bench/run.py --only drain,wait_latency
 """
@@ -34,13 +34,14 @@ SCENARIOS = ('drain', 'wait_latency', 'scale', 'emulator_throughput')
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
     'drain': {'results': 10000, 'repeats': 3, 'round_trips_ms': [0, 50]},
-    'wait_latency': {'plan': [(5, 3), (10, 3), (20, 3), (40, 2), (60, 2)], 'domains_per_task': 100},
+    # One task time drawn in each 5 s slice of 5-60 s (see bench/wait_latency.py); rows per band of task time
+    'wait_latency': {'task_seconds': (5, 60), 'repetitions': 11, 'bands': [5, 20, 40, 60], 'domains_per_task': 100},
     'scale': {'results': 100000, 'repeats': 2},
     'emulator_throughput': {'results': 10000, 'seconds': 3},
 }
 QUICK = {
     'drain': {'results': 200, 'repeats': 1, 'round_trips_ms': [0, 5]},
-    'wait_latency': {'plan': [(1, 1)], 'domains_per_task': 3},
+    'wait_latency': {'task_seconds': (1, 2), 'repetitions': 1, 'bands': [1, 2], 'domains_per_task': 3},
     'scale': {'results': 200, 'repeats': 1},
     'emulator_throughput': {'results': 200, 'seconds': 0.3},
 }
@@ -127,7 +128,8 @@ def run_scenario(name, settings, tree):
     if name == 'drain':
         return drain.run(tree, settings['repeats'], settings['results'], log, settings['round_trips_ms'])
     if name == 'wait_latency':
-        return wait_latency.run(tree, settings['plan'], settings['domains_per_task'], log)
+        return wait_latency.run(tree, settings['task_seconds'], settings['repetitions'], settings['bands'],
+                                settings['domains_per_task'], log)
     if name == 'scale':
         return scale.run(tree, settings['repeats'], settings['results'], log)
     return run_emulator_throughput(settings)

@@ -8,11 +8,17 @@ default settings (playbooks/wait_module.yml), the baseline with the common ``unt
 around a non-waiting poll (playbooks/wait_until.yml). The delay is the start of the task after the wait
 (recorded by the bench_timing callback) minus the time the emulator recorded for the last detail becoming
 final; the API calls are everything the playbook sent.
+
+The task time T is drawn for each repetition, stratified over the range (repetition i of n falls in the i-th
+n-th of it), because the idiom's delay depends on where the end falls on its fixed beat: a task time that is a
+multiple of ``delay`` puts one of its polls just after the end, and so does nothing about a real task's length.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+import random
 import time
 from urllib.parse import urlsplit
 
@@ -80,46 +86,54 @@ def _measure(variant, tree, emulator, client, domains, task_seconds, seed):
     return {'delay': moved_on - final, 'api_calls': calls, 'per_action': per_action, 'wall': run.wall}
 
 
-def run(tree, plan, domains_per_task, log):
-    """plan: list of (task_seconds, repetitions)."""
+def task_times(low, high, repetitions):
+    """One task time per repetition, stratified over [low, high] and reproducible: the i-th falls in the i-th slice."""
+    width = (high - low) / float(repetitions)
+    return [round(low + width * (index + random.Random('wait-latency task time %d' % index).random()), 1)
+            for index in range(repetitions)]
+
+
+def run(tree, task_seconds, repetitions, bands, domains_per_task, log):
+    """task_seconds: (shortest, longest) task time; bands: edges of the task-time rows of the table."""
     emulator = start_emulator('--domains', str(domains_per_task))
-    samples = {}
+    samples = []
     try:
         client = _sdk_client(emulator)
         domains = ['example-%05d.com' % number for number in range(1, domains_per_task + 1)]
-        for task_seconds, repetitions in plan:
-            per_time = samples.setdefault(str(task_seconds), {variant: [] for variant in VARIANTS})
-            for repetition in range(repetitions):
-                order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
-                for variant in order:
-                    started = time.time()
-                    outcome = _measure(variant, tree, emulator, client, domains, task_seconds, seed=repetition + 1)
-                    per_time[variant].append(outcome)
-                    log('wait %ss %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
-                        task_seconds, variant, repetition + 1, outcome['delay'], outcome['api_calls'],
-                        outcome['per_action'], time.time() - started))
+        for repetition, seconds in enumerate(task_times(task_seconds[0], task_seconds[1], repetitions)):
+            sample = {'task_seconds': seconds, 'seed': repetition + 1}
+            order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
+            for variant in order:
+                started = time.time()
+                outcome = _measure(variant, tree, emulator, client, domains, seconds, seed=sample['seed'])
+                sample[variant] = outcome
+                log('wait %ss %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
+                    seconds, variant, repetition + 1, outcome['delay'], outcome['api_calls'],
+                    outcome['per_action'], time.time() - started))
+            samples.append(sample)
     finally:
         emulator.stop()
 
     rows = []
-    all_delays = {variant: [] for variant in VARIANTS}
-    for task_seconds, per_time in samples.items():
-        medians = {}
-        for variant in VARIANTS:
-            delays = [outcome['delay'] for outcome in per_time[variant]]
-            all_delays[variant].extend(delays)
-            medians[variant] = (median(delays), median([outcome['api_calls'] for outcome in per_time[variant]]))
-        rows.append(_row('wait latency, tasks of %ss' % task_seconds, medians))
-    overall = {variant: (median(all_delays[variant]), None) for variant in VARIANTS}
-    overall_calls = {variant: median([o['api_calls'] for per_time in samples.values() for o in per_time[variant]])
-                     for variant in VARIANTS}
-    rows.append(_row('wait latency, all task times', {v: (overall[v][0], overall_calls[v]) for v in VARIANTS}))
-    return {'name': 'wait_latency', 'domains_per_task': domains_per_task, 'plan': plan, 'samples': samples, 'rows': rows}
+    if len(bands) > 2:
+        by_band = {}
+        for sample in samples:
+            # The last band includes its upper edge.
+            band = min(bisect.bisect_right(bands, sample['task_seconds']), len(bands) - 1)
+            by_band.setdefault(band, []).append(sample)
+        for band, in_band in sorted(by_band.items()):
+            rows.append(_row('wait latency, tasks of %g-%g s (%d runs)' % (bands[band - 1], bands[band], len(in_band)),
+                             in_band))
+    rows.append(_row('wait latency, all task times %g-%g s (%d runs)' % (task_seconds[0], task_seconds[1], len(samples)),
+                     samples))
+    return {'name': 'wait_latency', 'domains_per_task': domains_per_task, 'task_seconds': list(task_seconds),
+            'bands': list(bands), 'samples': samples, 'rows': rows}
 
 
-def _row(scenario, medians):
-    ours_delay, ours_calls = medians['module']
-    baseline_delay, baseline_calls = medians['until']
+def _row(scenario, samples):
+    """Medians of the delay and of the API calls of each variant over ``samples``."""
+    ours_delay, ours_calls = _medians(samples, 'module')
+    baseline_delay, baseline_calls = _medians(samples, 'until')
     return {
         'scenario': scenario,
         'metric': 'median delay after last detail final (s)',
@@ -133,3 +147,8 @@ def _row(scenario, medians):
         'met': ours_delay is not None and baseline_delay is not None and ours_delay <= 0.25 * baseline_delay
         and ours_calls <= baseline_calls,
     }
+
+
+def _medians(samples, variant):
+    return (median([sample[variant]['delay'] for sample in samples]),
+            median([sample[variant]['api_calls'] for sample in samples]))

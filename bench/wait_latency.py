@@ -131,9 +131,14 @@ def run(tree, task_seconds, repetitions, bands, domains_per_task, log):
 
 
 def _row(scenario, samples):
-    """Medians of the delay and of the API calls of each variant over ``samples``."""
-    ours_delay, ours_calls = _medians(samples, 'module')
-    baseline_delay, baseline_calls = _medians(samples, 'until')
+    """Median delays of each variant over ``samples``, and the API calls each spent per run on average.
+
+    Calls are compared by their mean (the total spent over the runs, per run): they are a budget, and a
+    median of a few small whole numbers moves by one call with a single run.
+    """
+    ours_delay = median([sample['module']['delay'] for sample in samples])
+    baseline_delay = median([sample['until']['delay'] for sample in samples])
+    ours_calls, baseline_calls = _mean_calls(samples, 'module'), _mean_calls(samples, 'until')
     return {
         'scenario': scenario,
         'metric': 'median delay after last detail final (s)',
@@ -143,12 +148,13 @@ def _row(scenario, samples):
         'ratio': ratio(ours_delay, baseline_delay),
         'api_calls_ours': ours_calls,
         'api_calls_baseline': baseline_calls,
-        'target': 'ratio <= 0.25 and API calls <= baseline',
+        'api_calls_median_ours': median([sample['module']['api_calls'] for sample in samples]),
+        'api_calls_median_baseline': median([sample['until']['api_calls'] for sample in samples]),
+        'target': 'ratio <= 0.25 and mean API calls per run <= baseline',
         'met': ours_delay is not None and baseline_delay is not None and ours_delay <= 0.25 * baseline_delay
         and ours_calls <= baseline_calls,
     }
 
 
-def _medians(samples, variant):
-    return (median([sample[variant]['delay'] for sample in samples]),
-            median([sample[variant]['api_calls'] for sample in samples]))
+def _mean_calls(samples, variant):
+    return sum(sample[variant]['api_calls'] for sample in samples) / float(len(samples))

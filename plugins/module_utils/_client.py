@@ -428,12 +428,9 @@ def extract_items(envelope, items_path):
 
 
 def _has_next_page(envelope, page_num, page_size, count):
-    total_pages = envelope.get('TotalPageNum')
+    total_pages = _total_pages(envelope)
     if total_pages is not None:
-        try:
-            return page_num < int(total_pages)
-        except (TypeError, ValueError):
-            pass
+        return page_num < total_pages
     next_page = envelope.get('NextPage')
     if isinstance(next_page, bool):
         return next_page

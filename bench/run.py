@@ -6,7 +6,7 @@ several times against emulators it starts itself, prints one table of medians an
 every sample, as JSON under bench/results/. A benchmark is not a test: missing a target is reported, not an
 error. The exit code is non-zero only when a scenario could not run or produced a wrong outcome.
 
-    python bench/run.py                  # the full run (about 25 minutes on 2 idle cores)
+    python bench/run.py                  # the full run (about 15 minutes on 2 idle cores)
     python bench/run.py --quick          # tiny sizes, one repetition: checks the bench code itself
     python bench/run.py --only drain,wait_latency
 """

@@ -49,6 +49,9 @@ extends_documentation_fragment:
 notes:
   - Lookups run on the controller; credentials and the endpoint come from the options, their C(env:) and C(vars:)
     sources, or the credential chain described for O(access_key_id).
+  - A lookup in C(vars:) (of a play, a task or a role) is evaluated again at every use of the variable, so a waiting
+    lookup there waits, and spends API calls, once per use. Bind its value once with M(ansible.builtin.set_fact) and
+    use that fact instead.
 seealso:
   - module: aliyun.domain.domain_task_result
   - module: aliyun.domain.ack

@@ -573,12 +573,13 @@ class NameserverChange(object):
         }
 
 
-def wait_for_results(client, task_nos, timeout, log=None):
+def wait_for_results(client, task_nos, timeout, poll_interval=None, max_poll_interval=None, log=None):
     """Wait until every detail of ``task_nos`` is final; their results (snake_case) and a summary.
 
     Results are read from QueryTaskDetailList, which still lists details acknowledged earlier.
     """
-    wait_for_tasks(client, task_nos, timeout=timeout, log=log)
+    wait_for_tasks(client, task_nos, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval,
+                   log=log)
     collector = ResultCollector()
     for task_no in task_nos:
         collector.add([convert_task_detail(detail) for detail in task_details(client, task_no)])

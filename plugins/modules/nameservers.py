@@ -72,9 +72,20 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true) before failing with the progress made.
+      - Seconds to wait with O(wait=true) before failing with the progress made; more than 0.
+      - Checked before anything is submitted, like O(poll_interval) and O(max_poll_interval).
     type: int
     default: 900
+  poll_interval:
+    description:
+      - With O(wait=true), the pace of the wait, as in M(aliyun.domain.domain_task_result).
+    type: float
+    default: 8
+  max_poll_interval:
+    description:
+      - With O(wait=true), the longest sleep between two polls, at least O(poll_interval).
+    type: float
+    default: 30
 extends_documentation_fragment:
   - aliyun.domain.connection
   - ansible.builtin.action_common_attributes
@@ -215,6 +226,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import 
     validate_nameservers,
     wait_for_results,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import validate_wait_options
 
 
 def build_target(module):
@@ -239,6 +251,8 @@ def main():
             state_file=dict(type='path'),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='int', default=900),
+            poll_interval=dict(type='float', default=8),
+            max_poll_interval=dict(type='float', default=30),
         ),
         supports_check_mode=True,
     )
@@ -248,9 +262,10 @@ def main():
         domains = validate_domains(module.params['domains'])
         target = build_target(module)
         validate_batch_size(module.params['batch_size'])
-        if module.params['wait_timeout'] < 0:
-            raise DomainConfigError('Option wait_timeout must be 0 or more seconds; got %d.' % module.params['wait_timeout'],
-                                    option='wait_timeout')
+        # Every wait option is checked before the first call: a bad one found after the submission
+        # would leave a task running that nobody waits for.
+        wait_options = validate_wait_options(module.params['wait_timeout'], module.params['poll_interval'],
+                                             module.params['max_poll_interval'])
     except DomainConfigError as error:
         module.fail_from_error(error, **result)
 
@@ -280,7 +295,7 @@ def main():
             change.submit()
         result.update(change.result())
         if module.params['wait'] and change.task_nos:
-            waited = wait_for_results(client, change.task_nos, module.params['wait_timeout'], log=module.log)
+            waited = wait_for_results(client, change.task_nos, *wait_options, log=module.log)
             result.update(waited)
             failed = [item for item in waited['task_results'] if item.get('task_status_code') == 3]
             if failed:

@@ -96,6 +96,12 @@ CASES = [
      ['option domains', u'b\u00fccher..de']),
     ('ns-batch-size-1001', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET, batch_size=1001),
      ['batch_size', '1001', 'from 1 to 1000']),
+    # Wait options are checked before anything is submitted, not after the task went out.
+    ('ns-wait-timeout-0', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET, wait=True,
+                                              wait_timeout=0), ['wait_timeout', '0', 'greater than 0']),
+    ('ns-max-poll-below-poll', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET,
+                                                   wait=True, poll_interval=20, max_poll_interval=5),
+     ['max_poll_interval', '5', 'at least poll_interval']),
     ('ns-batch-size-not-int', 'main', module_task('nameservers', domains=['example-00001.com'], nameservers=TARGET,
                                                   batch_size='many'), ['batch_size', 'many']),
     # the lookup

@@ -91,6 +91,9 @@ FORECAST_UNCERTAINTY = 1.0
 UNAFFORDABLE_UNCERTAINTY = 3.0
 # Below this many measured completions the prediction is a guess, and only part of it is slept.
 FORECAST_COMPLETIONS = 4
+# The first minute of a wait is free of the per-minute budget: short tasks end within it, and probes
+# aimed close to their end are what makes the wait move on soon after it.
+BUDGET_FREE_SECONDS = 60.0
 # UpdateTime has one-second resolution: the last completion seen happened up to this long before a probe.
 STAMP_SLACK = 0.5
 # PollTaskResult probes that find nothing new in a row before a QueryTaskDetailList probe looks for
@@ -314,6 +317,29 @@ class _TaskProgress(object):
         self.done = self.final >= self.total
 
 
+class SleepBudget(object):
+    """The hard bounds every sleep of a wait keeps, whatever the prediction asks for.
+
+    In the first minute a prediction may aim a sleep as short as ``shortest``; after it no sleep is shorter
+    than ``poll_interval`` (so no 60 seconds hold more than ``60 / poll_interval + 1`` probes), and each probe
+    in a row that finds nothing new doubles that floor, up to ``max_poll_interval``, which no sleep exceeds.
+    """
+
+    def __init__(self, poll_interval, max_poll_interval, shortest):
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.shortest = shortest
+
+    def floor(self, waited, idle_probes):
+        """The shortest sleep allowed after ``waited`` seconds and ``idle_probes`` probes in a row with no progress."""
+        base = self.poll_interval if waited >= BUDGET_FREE_SECONDS else self.shortest
+        return min(base * NO_RATE_GROWTH ** min(idle_probes, 16), self.max_poll_interval)
+
+    def bound(self, interval, waited, idle_probes):
+        """``interval`` within [floor, max_poll_interval]."""
+        return min(max(interval, self.floor(waited, idle_probes)), self.max_poll_interval)
+
+
 class TaskWaiter(object):
     """Waits for task details to become final; see the module docstring for the strategy."""
 
@@ -323,6 +349,7 @@ class TaskWaiter(object):
         self.timeout, self.poll_interval, self.max_poll_interval = validate_wait_options(
             timeout, poll_interval, max_poll_interval)
         self.shortest_interval = min(self.poll_interval, SHORTEST_SLEEP)
+        self.budget = SleepBudget(self.poll_interval, self.max_poll_interval, self.shortest_interval)
         self.clock = clock or getattr(client, 'clock', None) or time.monotonic
         self.sleep = sleep or getattr(client, 'sleep', None) or time.sleep
         self.log = log
@@ -425,7 +452,6 @@ class TaskWaiter(object):
                 interval = remaining - uncertainty
             else:
                 interval = remaining + ESTIMATE_MARGIN * uncertainty + WAKE_PAD
-            interval = max(self.shortest_interval, interval)
         elif self._anchor is not None:
             # Details have just started to finish: measure their pace over a short interval, longer
             # while nothing more finishes.
@@ -435,7 +461,7 @@ class TaskWaiter(object):
                 self._blind_interval = self._first_blind_interval
             interval = self._blind_interval
             self._blind_interval = min(self._blind_interval * NO_RATE_GROWTH, self.max_poll_interval)
-        interval = min(interval, self.max_poll_interval)
+        interval = self.budget.bound(interval, now - self.started, self._idle_probes)
         return max(0.0, min(interval, self.deadline - now))
 
     # --- waiting for task numbers ----------------------------------------------------------------

@@ -94,6 +94,7 @@ class FakeTaskApi(object):
         self.clock = clock
         self.details = []
         self.calls = []
+        self.call_times = []        # the fake clock at each request, for bounds on calls per minute
         self.faults = []
         self._request_number = 0
 
@@ -119,6 +120,7 @@ class FakeTaskApi(object):
 
     def handle(self, action, params):
         self.calls.append((action, params))
+        self.call_times.append(self.clock())
         self._request_number += 1
         request_id = 'REQ-%06d' % self._request_number
         for index, (only, status, body) in enumerate(self.faults):

@@ -7,6 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
+import random
+
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -365,3 +368,42 @@ def test_probes_list_the_details_until_the_service_starts_them(api, clock):
     # Waiting at 0 and 16 s, executing at 46 s: listed each time; then PollTaskResult proves the end.
     assert actions == ['QueryTaskDetailList', 'QueryTaskDetailList', 'QueryTaskDetailList', 'PollTaskResult']
     assert clock.sleeps[:2] == [16.0, 30.0]
+
+
+def idiom_calls(wait_started, ended, delay=10.0):
+    """Calls of the until/retries/delay idiom started at ``wait_started``: one poll per beat until one sees the end."""
+    beats = 0
+    while wait_started + beats * delay < ended:
+        beats += 1
+    return beats + 1
+
+
+def most_calls_in_a_minute_after_the_first(times, started):
+    late = [moment for moment in times if moment >= started + 60.0]
+    return max([sum(1 for other in late if moment <= other <= moment + 60.0) for moment in late] or [0])
+
+
+def straggler_and_long_tail():
+    rng = random.Random(20)
+    straggler = [rng.uniform(60.0, 300.0) for _index in range(99)] + [2700.0]
+    long_tail = [600.0 * math.exp(0.6 * rng.gauss(0.0, 1.0)) for _index in range(100)]
+    return [('straggler', straggler), ('long tail', long_tail)]
+
+
+@pytest.mark.parametrize('shape, finals', straggler_and_long_tail())
+@pytest.mark.parametrize('poll_interval, max_poll_interval', [(None, None), (5, 20), (15, 60)])
+def test_a_long_wait_keeps_the_budget_and_the_cap(api, clock, shape, finals, poll_interval, max_poll_interval):
+    api.add_task('task-a', DOMAINS, finals, start_in=[final / 4.0 for final in finals])
+    clock.sleep(2)
+    started = clock()
+    client = make_client(api, clock)
+    waiter = TaskWaiter(client, timeout=4 * 3600, poll_interval=poll_interval, max_poll_interval=max_poll_interval)
+
+    waiter.wait_for_tasks(['task-a'])
+
+    ended = 1000.0 + max(finals)
+    per_minute = 60.0 / waiter.poll_interval + 1
+    assert most_calls_in_a_minute_after_the_first(api.call_times, started) <= per_minute, shape
+    assert len(api.calls) <= idiom_calls(started, ended), shape
+    assert all(pause <= waiter.max_poll_interval for pause in clock.sleeps), shape
+    assert 0 <= clock() - ended <= waiter.max_poll_interval + 1, shape

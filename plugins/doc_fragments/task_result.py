@@ -59,13 +59,17 @@ options:
         executed, going down to half of it as the service executes more of them, and is at least 1.5 times
         as long as the service took to start the details it executes. Sleeps double from there while nothing
         has finished; once details finish, sleeps follow their measured completion rate and may be shorter,
-        down to 0.5 seconds (or O(poll_interval) when that is smaller).
+        down to 0.5 seconds (or O(poll_interval) when that is smaller), but only in the first minute of a wait.
+      - After the first minute no sleep is shorter than O(poll_interval), so no minute holds more than
+        60 / O(poll_interval) + 1 polls; each poll in a row that finds nothing new doubles that shortest sleep,
+        up to O(max_poll_interval).
     type: float
     default: 8
   max_poll_interval:
     description:
-      - Longest sleep between two polls while waiting. Sleeps double from O(poll_interval) while nothing has
-        finished, then follow the measured completion rate, aiming just past the expected end.
+      - Longest sleep between two polls while waiting: a wait moves on at most this long (plus one call) after
+        the last detail became final. Sleeps double from O(poll_interval) while nothing has finished, then
+        follow the measured completion rate, aiming just past the expected end.
     type: float
     default: 30
   fail_on_failure:

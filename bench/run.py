@@ -26,22 +26,25 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import drain, scale, wait_latency  # noqa: E402  pylint: disable=wrong-import-position
+from bench import drain, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import BENCH_DIR, REPO_ROOT, BenchError, CollectionTree  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('drain', 'wait_latency', 'scale', 'emulator_throughput')
+SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput')
 
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
     'drain': {'results': 10000, 'repeats': 3, 'round_trips_ms': [0, 50]},
     # One task time drawn in each 5 s slice of 5-60 s (see bench/wait_latency.py); rows per band of task time
     'wait_latency': {'task_seconds': (5, 60), 'repetitions': 11, 'bands': [5, 20, 40, 60], 'domains_per_task': 100},
+    # Task shapes of seconds to hours on a fake clock (bench/wait_shapes.py): hours cost seconds
+    'wait_shapes': {'seeds': 5},
     'scale': {'results': 100000, 'repeats': 2},
     'emulator_throughput': {'results': 10000, 'seconds': 3},
 }
 QUICK = {
     'drain': {'results': 200, 'repeats': 1, 'round_trips_ms': [0, 5]},
     'wait_latency': {'task_seconds': (1, 2), 'repetitions': 1, 'bands': [1, 2], 'domains_per_task': 3},
+    'wait_shapes': {'seeds': 1},
     'scale': {'results': 200, 'repeats': 1},
     'emulator_throughput': {'results': 200, 'seconds': 0.3},
 }
@@ -130,6 +133,8 @@ def run_scenario(name, settings, tree):
     if name == 'wait_latency':
         return wait_latency.run(tree, settings['task_seconds'], settings['repetitions'], settings['bands'],
                                 settings['domains_per_task'], log)
+    if name == 'wait_shapes':
+        return wait_shapes.run(tree, settings['seeds'], log)
     if name == 'scale':
         return scale.run(tree, settings['repeats'], settings['results'], log)
     return run_emulator_throughput(settings)

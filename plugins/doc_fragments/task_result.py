@@ -67,7 +67,7 @@ options:
     default: 8
   max_poll_interval:
     description:
-      - Longest sleep between two polls while waiting: a wait moves on at most this long (plus one call) after
+      - Longest sleep between two polls while waiting, so a wait moves on at most this long (plus one call) after
         the last detail became final. Sleeps double from O(poll_interval) while nothing has finished, then
         follow the measured completion rate, aiming just past the expected end.
     type: float

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'scale', 'emulator_throughput'}
+EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput'}
 ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
 
 
@@ -44,6 +44,11 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
         assert low <= sample['task_seconds'] <= high, sample
         for variant in ('until', 'module'):
             assert sample[variant]['api_calls'] > 0, variant
+
+    shapes = report['scenarios']['wait_shapes']['samples']
+    assert len(shapes) == 8, 'every task shape of issue 20 is simulated'
+    for runs in shapes.values():
+        assert runs and all(run['calls'] > 0 and run['idiom_calls'] > 0 and run['delay'] >= 0 for run in runs), runs
 
     scale = report['scenarios']['scale']['samples']
     assert len(scale) == 2, 'scale runs at a tenth of the results and at all of them'

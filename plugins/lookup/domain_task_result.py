@@ -15,7 +15,8 @@ description:
     dicts with every field of the API's TaskDetail in snake_case, or the value of O(query) over that list.
   - The terms are task numbers. By default the lookup waits until every detail of those tasks is final (a lookup
     cannot be retried with C(until)), using the same adaptive waiting as M(aliyun.domain.domain_task_result).
-  - Progress is shown at C(-v); each API call at C(-vvv).
+  - While it waits, a progress line (details final and failed, pending, time elapsed, next check) is shown at the default
+    verbosity when the counts change, or at least once a minute; each API call at C(-vvv).
 author:
   - aliyun.domain contributors (!UNKNOWN)
 requirements:
@@ -87,6 +88,7 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
+from ansible_collections.aliyun.domain.plugins.module_utils._progress import ProgressReporter
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import TaskResultRequest, run_task_result
 from ansible_collections.aliyun.domain.plugins.plugin_utils._lookup import AliyunDomainLookupBase
 
@@ -113,7 +115,7 @@ class LookupModule(AliyunDomainLookupBase):
         except DomainError as error:
             raise AnsibleError(str(error))
         with self.domain_client() as client:
-            result = run_task_result(client, request, log=self.progress)
+            result = run_task_result(client, request, log=self.progress, progress=ProgressReporter(self.show))
         self.progress('%d results (%d succeeded, %d failed) in %.1f s, %d API calls' % (
             result['summary']['total'], result['summary']['succeeded'], result['summary']['failed'],
             result['elapsed'], result['api_calls']))

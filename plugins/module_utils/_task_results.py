@@ -442,9 +442,10 @@ def _journal_writer(path):
         yield writer
 
 
-def _wait_and_collect(client, request, collector, log):
+def _wait_and_collect(client, request, collector, log, progress=None):
     """Wait as the request says and collect into ``collector``; (collector, DomainWaitTimeout or None)."""
-    waiter = TaskWaiter(client, request.wait_timeout, request.poll_interval, request.max_poll_interval, log=log)
+    waiter = TaskWaiter(client, request.wait_timeout, request.poll_interval, request.max_poll_interval, log=log,
+                        progress=progress)
     if not request.task_nos:
         def probe():
             attempt = ResultCollector(request.task_type, collector.journal, request.query, request.keep_results)
@@ -473,7 +474,7 @@ def _wait_and_collect(client, request, collector, log):
     return collector, None
 
 
-def run_task_result(client, request, log=None):
+def run_task_result(client, request, log=None, progress=None):
     """Wait (if asked) and collect results as ``request`` says; the module's result dict.
 
     Failures raise a DomainError whose ``result`` attribute (when present) holds everything collected
@@ -489,7 +490,7 @@ def run_task_result(client, request, log=None):
                                                 **request.filters(task_no))
             collector.add(items)
         elif request.wait:
-            collector, wait_error = _wait_and_collect(client, request, collector, log)
+            collector, wait_error = _wait_and_collect(client, request, collector, log, progress)
         else:
             _collect(client, request, collector)
 
@@ -497,9 +498,9 @@ def run_task_result(client, request, log=None):
     if envelope is not None:
         result.update(envelope)
     if wait_error is not None:
-        progress = wait_error.progress
-        result['summary']['pending'] = progress.get('pending') or 0
-        result['pending_domains'] = progress.get('pending_domains', [])
+        where = wait_error.progress
+        result['summary']['pending'] = where.get('pending') or 0
+        result['pending_domains'] = where.get('pending_domains', [])
         wait_error.result = result
         raise wait_error
     if request.wait and request.fail_on_failure and collector.failures:

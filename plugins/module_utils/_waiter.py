@@ -202,6 +202,7 @@ class _TaskProgress(object):
         self.total = None
         self.domains = None         # TaskDetailNo -> DomainName, for a task of one page
         self.final_numbers = set()
+        self.failed_numbers = set()
         self.executing = 0          # details EXECUTING at the last QueryTaskDetailList probe
         self.execution_lag = None   # the longest any of them waited (UpdateTime - CreateTime) before executing
         self.stamps = {}            # TaskDetailNo -> UpdateTime (service seconds) of final details
@@ -224,6 +225,12 @@ class _TaskProgress(object):
     @property
     def pending(self):
         return max((self.total or 0) - self.final, 0)
+
+    @property
+    def failed(self):
+        if self.followed:
+            return len(self.failed_numbers)
+        return self.counts[STATUS_FAILURE]
 
     def pending_domains(self):
         if not self.followed:
@@ -259,6 +266,8 @@ class _TaskProgress(object):
         if number in self.final_numbers:
             return False
         self.final_numbers.add(number)
+        if _status_code(detail) == STATUS_FAILURE:
+            self.failed_numbers.add(number)
         return True
 
     def list_details(self, client, deadline):
@@ -344,8 +353,10 @@ class TaskWaiter(object):
     """Waits for task details to become final; see the module docstring for the strategy."""
 
     def __init__(self, client, timeout=None, poll_interval=None, max_poll_interval=None, clock=None, sleep=None,
-                 log=None):
+                 log=None, progress=None):
         self.client = client
+        # progress(report): a narrow hook for _progress.ProgressReporter; called once per probe round.
+        self.progress = progress
         self.timeout, self.poll_interval, self.max_poll_interval = validate_wait_options(
             timeout, poll_interval, max_poll_interval)
         self.shortest_interval = min(self.poll_interval, SHORTEST_SLEEP)
@@ -361,6 +372,10 @@ class TaskWaiter(object):
     def _log(self, message):
         if self.log is not None:
             self.log(message)
+
+    def _report(self, **report):
+        if self.progress is not None:
+            self.progress(report)
 
     def _reset_estimate(self):
         self._anchor = None
@@ -510,6 +525,8 @@ class TaskWaiter(object):
                 elapsed = now - self.started
                 self._log('waiting: every detail of %s is final after %s (%d polls)'
                           % (', '.join(task_nos), _format_seconds(elapsed), self.polls))
+                self._report(final=final, failed=sum(task.failed for task in tasks), total=total, elapsed=elapsed,
+                             next_check=None)
                 results = dict((task.task_no, task.results) for task in tasks if task.results is not None)
                 return {'task_nos': list(task_nos), 'total': total, 'pending': 0, 'polls': self.polls,
                         'elapsed': elapsed, 'results': results}
@@ -521,6 +538,8 @@ class TaskWaiter(object):
             interval = self.next_interval(now, sum(task.pending for task in tasks))
             self._log('waiting: %d of %d details final after %s; next poll in %s' % (
                 final, total, _format_seconds(now - self.started), _format_seconds(interval)))
+            self._report(final=final, failed=sum(task.failed for task in tasks), total=total,
+                         elapsed=now - self.started, next_check=interval)
             self.sleep(interval)
 
     def _timeout(self, tasks):
@@ -620,12 +639,14 @@ class TaskWaiter(object):
             interval = self.next_interval(now, 0)
             self._log('waiting: no %s yet after %s; next poll in %s'
                       % (description, _format_seconds(now - self.started), _format_seconds(interval)))
+            if restart:
+                self._report(description=description, elapsed=now - self.started, next_check=interval)
             self.sleep(interval)
 
 
 def wait_for_tasks(client, task_nos, timeout=DEFAULT_WAIT_TIMEOUT, poll_interval=None,
-                   max_poll_interval=DEFAULT_MAX_POLL_INTERVAL, clock=None, sleep=None, log=None):
+                   max_poll_interval=DEFAULT_MAX_POLL_INTERVAL, clock=None, sleep=None, log=None, progress=None):
     """Block until every detail of ``task_nos`` is final; the report dict, or DomainWaitTimeout."""
     waiter = TaskWaiter(client, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval,
-                        clock=clock, sleep=sleep, log=log)
+                        clock=clock, sleep=sleep, log=log, progress=progress)
     return waiter.wait_for_tasks(task_nos)

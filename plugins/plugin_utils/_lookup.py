@@ -55,6 +55,10 @@ class AliyunDomainLookupBase(LookupBase):
         """Progress users see at -v."""
         display.v('aliyun.domain: %s' % message)
 
+    def show(self, line):
+        """A progress line of a long wait, shown at the default verbosity (and so in AWX job output)."""
+        display.display(line)
+
     def _call_log(self, message):
         display.vvv('aliyun.domain: %s' % message)
 

@@ -407,3 +407,21 @@ def test_a_long_wait_keeps_the_budget_and_the_cap(api, clock, shape, finals, pol
     assert len(api.calls) <= idiom_calls(started, ended), shape
     assert all(pause <= waiter.max_poll_interval for pause in clock.sleeps), shape
     assert 0 <= clock() - ended <= waiter.max_poll_interval + 1, shape
+
+
+def test_progress_hook_sees_each_probe_round_and_the_end_without_extra_calls(api, clock):
+    api.add_task('task-a', DOMAINS, spread(100, 2.0, 200.0), failing=DOMAINS[:3])
+    plain = make_client(api, clock)
+    TaskWaiter(plain).wait_for_tasks(['task-a'])
+
+    api.add_task('task-b', DOMAINS, spread(100, 2.0, 200.0), failing=DOMAINS[:3])
+    reports = []
+    client = make_client(api, clock)
+    report = TaskWaiter(client, progress=reports.append).wait_for_tasks(['task-b'])
+
+    assert len(reports) == report['polls']
+    assert client.api_calls == plain.api_calls
+    assert [item['final'] for item in reports] == sorted(item['final'] for item in reports)
+    assert all(item['next_check'] is not None for item in reports[:-1])
+    assert reports[-1]['next_check'] is None
+    assert (reports[-1]['final'], reports[-1]['failed'], reports[-1]['total']) == (100, 3, 100)

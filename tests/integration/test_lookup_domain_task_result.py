@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 SEED_AND_LOOK_UP = """
 - name: Create a task and look its results up
   hosts: localhost
@@ -86,3 +88,33 @@ def test_lookup_errors_are_one_clear_line(emulator_factory, run_playbook):
     assert 'SignatureDoesNotMatch' in wrong and 'RequestId' in wrong
     assert 'wrong' not in wrong.replace('SignatureDoesNotMatch', '')
     assert 'Traceback' not in run.stdout + run.stderr
+
+
+PROGRESS_LINE = re.compile(r'^aliyun\.domain: (\d+) of (\d+) details final(?: \((\d+) failed\))?, (\d+) pending, '
+                           r'\d+ (?:s|min) elapsed(?:, next check in \d+ (?:s|min))?$')
+
+
+def test_lookup_shows_progress_lines_at_default_verbosity(emulator, run_playbook):
+    (task_no,) = emulator.seed(40, task_seconds='1-25', domains=['example-%05d.com' % n for n in range(1, 41)])['task_nos']
+
+    run = run_playbook("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Wait through the lookup
+      ansible.builtin.set_fact:
+        results: "{{ query('aliyun.domain.domain_task_result', task_no, poll_interval=1) }}"
+""", emulator=emulator, extra_vars={'task_no': task_no})
+
+    run.assert_success()
+    assert len(run.task('Wait through the lookup')['ansible_facts']['results']) == 40
+    lines = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith('aliyun.domain: ')]
+    counts = [PROGRESS_LINE.match(line) for line in lines]
+    assert all(counts), lines
+    assert len(lines) >= 3, lines
+    finals = [int(match.group(1)) for match in counts]
+    assert finals == sorted(finals)
+    assert lines[-1].startswith('aliyun.domain: 40 of 40 details final, 0 pending')
+    assert 'next check in' not in lines[-1]
+    # Not one line per API call: the -vvv call lines are absent and lines stay below the probes made.
+    assert 'waiting: ' not in run.stdout

@@ -23,9 +23,15 @@ def _uniform(rng, count, low, high):
     return [rng.uniform(low, high) for _index in range(count)]
 
 
+def _uniform_half_to_whole(rng, count, low, high):
+    """Task times uniform in [T/2, T], with T itself drawn uniformly from [low, high]."""
+    whole = rng.uniform(low, high)
+    return _uniform(rng, count, whole / 2, whole)
+
+
 SHAPES = {
-    '1 uniform [T/2, T], T 5-20 s': lambda rng: _uniform(rng, 100, *(lambda t: (t / 2, t))(rng.uniform(5, 20))),
-    '2 uniform [T/2, T], T 20-60 s': lambda rng: _uniform(rng, 100, *(lambda t: (t / 2, t))(rng.uniform(20, 60))),
+    '1 uniform [T/2, T], T 5-20 s': lambda rng: _uniform_half_to_whole(rng, 100, 5, 20),
+    '2 uniform [T/2, T], T 20-60 s': lambda rng: _uniform_half_to_whole(rng, 100, 20, 60),
     '3 uniform 1-10 min': lambda rng: _uniform(rng, 100, 60, 600),
     '4 lognormal, median 10 min, sigma 0.6': lambda rng: [600 * math.exp(0.6 * rng.gauss(0, 1)) for _i in range(100)],
     '5 90 % at 5 min +- 10 s, 10 % at 20-40 min': lambda rng: _uniform(rng, 90, 290, 310) + _uniform(rng, 10, 1200, 2400),

@@ -37,5 +37,3 @@ def test_lines_on_change_heartbeat_and_end_never_per_probe():
     assert len(lines) == 3 and '2 of 10' in lines[-1]
     reporter(report(10, 67.0, next_check=None))   # the end is always shown
     assert lines[-1] == 'aliyun.domain: 10 of 10 details final, 0 pending, 67 s elapsed'
-
-

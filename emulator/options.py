@@ -157,6 +157,10 @@ def build_parser():
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
+    parser.add_argument('--dns-port', type=int, metavar='PORT',
+                        help="also serve DNS (UDP and TCP) as the registry's parent zone on PORT; 0 picks a free one")
+    parser.add_argument('--dns-nameserver', action='append', default=[], metavar='HOSTNAME',
+                        help="with --dns-port: also serve the target provider's zones as HOSTNAME, on a port of its own (repeatable)")
     parser.add_argument('--quiet', action='store_true', help='do not log requests that failed inside the emulator')
     return parser
 

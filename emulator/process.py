@@ -196,6 +196,14 @@ class EmulatorProcess:
         options['results'] = results
         return self._control('POST', 'seed', options)
 
+    def dns(self):
+        """The DNS service's addresses and settings (``parent``, ``nameservers``; needs --dns-port)."""
+        return self._control('GET', 'dns')
+
+    def configure_dns(self, **settings):
+        """``propagation_delay``, ``parent_ttl``, ``ds``, ``domains`` (switches), ``addresses`` (glue)."""
+        return self._control('POST', 'dns', settings)
+
     def client_env(self):
         """Environment variables that point the collection at this emulator."""
         env = {

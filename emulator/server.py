@@ -135,6 +135,11 @@ class Emulator:
         self._fault_rng = random.Random('faults:%d' % args.seed)
         self.ack_rendezvous = Rendezvous()
         self.url = None
+        self.dns = None
+        if args.dns_port is not None:
+            # imported here: dnspython is needed only when the emulator serves DNS
+            from emulator.dns_service import DnsService
+            self.dns = DnsService(self, args.host, args.dns_port, args.dns_nameserver)
 
     def draw_faults(self):
         """Four draws per request, always, so that a rate change does not shift later decisions."""
@@ -156,6 +161,8 @@ class Emulator:
         self.store.seed = seed
         self.stats.clear()
         self.ack_rendezvous.arm(0)
+        if self.dns is not None:
+            self.dns.settings.clear()
         with self._fault_lock:
             self._fault_rng = random.Random('faults:%d' % seed)
 
@@ -244,6 +251,8 @@ class Emulator:
         return answer
 
     def close(self):
+        if self.dns is not None:
+            self.dns.close()
         self.store.close()
 
 
@@ -431,6 +440,16 @@ class Handler(BaseHTTPRequestHandler):
                 answer = {'status': 'reset'}
             elif name == 'seed' and method == 'POST':
                 answer = emulator.seed_results(spec)
+            elif name == 'dns' and emulator.dns is None:
+                return self._control_answer(404, {'error': 'the emulator serves no DNS: start it with --dns-port'})
+            elif name == 'dns' and method == 'GET':
+                answer = emulator.dns.to_json()
+            elif name == 'dns' and method == 'POST':
+                try:
+                    emulator.dns.settings.update(spec)
+                except ValueError as exc:
+                    raise SettingError(str(exc))
+                answer = emulator.dns.to_json()
             else:
                 return self._control_answer(404, {'error': '%s /_emulator/%s is not part of the control plane; see emulator/README.md'
                                                   % (method, name)})

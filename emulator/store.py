@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS detail_views (
 CREATE INDEX IF NOT EXISTS details_task ON details (task_seq, seq);
 CREATE INDEX IF NOT EXISTS details_unacked ON details (final_at, seq) WHERE acked_at IS NULL;
 CREATE INDEX IF NOT EXISTS details_unapplied ON details (final_at) WHERE applied = 0 AND dns IS NOT NULL;
+CREATE INDEX IF NOT EXISTS details_delegation ON details (domain, final_at) WHERE dns IS NOT NULL;
 CREATE TABLE IF NOT EXISTS submissions (
     domain TEXT PRIMARY KEY,
     count INTEGER NOT NULL
@@ -468,6 +469,24 @@ class Store:
     def domain(self, name, now):
         self.apply_due(now)
         return self._connection().execute('SELECT %s FROM domains WHERE name = ?' % DOMAIN_COLUMNS, (name,)).fetchone()
+
+    def delegation(self, name, at):
+        """The nameservers the registrar held for a domain at time ``at`` (what its parent zone publishes)."""
+        row = self._connection().execute(
+            'SELECT dns FROM details WHERE domain = ? AND dns IS NOT NULL AND final_at <= ? '
+            'ORDER BY final_at DESC, seq DESC LIMIT 1', (name, at)).fetchone()
+        if row is not None:
+            return json.loads(row[0])
+        row = self._connection().execute('SELECT 1 FROM details WHERE domain = ? AND dns IS NOT NULL LIMIT 1', (name,)).fetchone()
+        if row is None:
+            current = self._connection().execute('SELECT dns FROM domains WHERE name = ?', (name,)).fetchone()
+            return json.loads(current[0]) if current else []
+        return list(DEFAULT_NAMESERVERS)
+
+    def has_domains_under(self, zone):
+        escaped = zone.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+        return self._connection().execute("SELECT 1 FROM domains WHERE name LIKE ? ESCAPE '\\' LIMIT 1",
+                                          ('%.' + escaped,)).fetchone() is not None
 
     def domains_page(self, now, page_num, page_size, search=None, order_key=None, descending=False):
         self.apply_due(now)

@@ -43,6 +43,8 @@ ERRORS = {
         400, 'Specified SecurityToken mismatch with the AccessKey.', '指定的 SecurityToken 与 AccessKey 不匹配。'),
     'Throttling.User': (
         400, 'Request was denied due to user flow control.', '用户流控，请求被拒绝。'),
+    'Throttling.Api': (
+        400, 'Request was denied due to api flow control.', 'API流控，请求被拒绝。'),
     'ServiceUnavailable': (
         503, 'The request has failed due to a temporary failure of the server.', '服务暂时不可用，请稍后重试。'),
     'InternalError': (

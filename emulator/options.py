@@ -74,6 +74,29 @@ def parse_non_negative(name, value, kind=float):
     return number
 
 
+def parse_action_rates(name, value):
+    """``"Action=RPS,Action=RPS"`` or ``{"Action": RPS}`` -> {action: requests per second}; 0 lifts an action's limit."""
+    if value in (None, ''):
+        return {}
+    if isinstance(value, str):
+        pairs = []
+        for part in value.split(','):
+            action, sep, rate = part.strip().partition('=')
+            if not sep or not action.strip():
+                raise SettingError('%s %r: expected Action=RPS[,Action=RPS...]' % (name, value))
+            pairs.append((action.strip(), rate))
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise SettingError('%s %r: expected Action=RPS[,Action=RPS...] or an object of action names to numbers' % (name, value))
+    rates = {}
+    for action, rate in pairs:
+        number = parse_non_negative('%s %s' % (name, action), rate)
+        if number:
+            rates[str(action)] = number
+    return rates
+
+
 def parse_regex(name, value):
     if value in (None, ''):
         return None
@@ -96,6 +119,9 @@ class Behaviour:
     latency_ms: float = 0.0
     reset_rate: float = 0.0
     retry_after_ms: int = DEFAULT_RETRY_AFTER_MS
+    # Requests per second the account may send (0: no limit), over all actions and per action.
+    rate_limit: float = 0.0
+    action_rate_limits: dict = dataclasses.field(default_factory=dict)
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -111,6 +137,8 @@ class Behaviour:
             'reset_rate': lambda v: parse_rate('reset_rate', v),
             'latency_ms': lambda v: parse_non_negative('latency_ms', v),
             'retry_after_ms': lambda v: parse_non_negative('retry_after_ms', v, int),
+            'rate_limit': lambda v: parse_non_negative('rate_limit', v),
+            'action_rate_limits': lambda v: parse_action_rates('action_rate_limits', v),
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -129,6 +157,8 @@ class Behaviour:
             'latency_ms': self.latency_ms,
             'reset_rate': self.reset_rate,
             'retry_after_ms': self.retry_after_ms,
+            'rate_limit': self.rate_limit,
+            'action_rate_limits': dict(self.action_rate_limits),
         }
 
 
@@ -154,6 +184,10 @@ def build_parser():
     parser.add_argument('--latency-ms', default=0.0, help='delay added to every API request')
     parser.add_argument('--reset-rate', default=0.0, help='probability that the connection is dropped')
     parser.add_argument('--retry-after-ms', default=DEFAULT_RETRY_AFTER_MS, help='x-acs-retry-after sent with throttling')
+    parser.add_argument('--rate-limit', default=0.0, metavar='RPS',
+                        help='requests per second the account may send; more are refused with Throttling.User (default: no limit)')
+    parser.add_argument('--action-rate-limit', metavar='ACTION=RPS[,ACTION=RPS...]',
+                        help='requests per second per action; more are refused with Throttling.Api')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -181,6 +215,8 @@ def parse_args(argv=None):
             'latency_ms': args.latency_ms,
             'reset_rate': args.reset_rate,
             'retry_after_ms': args.retry_after_ms,
+            'rate_limit': args.rate_limit,
+            'action_rate_limits': args.action_rate_limit,
         })
     except SettingError as exc:
         parser.error(str(exc))

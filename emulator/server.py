@@ -120,6 +120,62 @@ class Rendezvous:
                     'clients': len(set(self._released)), 'timed_out': self._timed_out}
 
 
+class TokenBucket:
+    """``rate`` requests per second with a burst of one second's worth (at least one request)."""
+
+    def __init__(self, rate, now):
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.updated = now
+
+    def refill(self, now):
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.updated) * self.rate)
+        self.updated = now
+
+
+class RateLimiter:
+    """The account's request rate: one bucket for every action together, one per limited action.
+
+    A refused request takes no token (the gateway turned it away), so a client that keeps retrying
+    too fast is refused until it slows down, not forever. A bucket whose rate changed starts full.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets = {}
+
+    def _bucket(self, key, rate, now):
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.rate != rate:
+            bucket = self._buckets[key] = TokenBucket(rate, now)
+        bucket.refill(now)
+        return bucket
+
+    def admit(self, action, behaviour):
+        """None when the request may go on, else the throttling Code that refuses it."""
+        action_rate = behaviour.action_rate_limits.get(action)
+        if not behaviour.rate_limit and not action_rate:
+            return None
+        with self._lock:
+            now = self._clock()
+            account = self._bucket(None, behaviour.rate_limit, now) if behaviour.rate_limit else None
+            per_action = self._bucket(action, action_rate, now) if action_rate else None
+            if account is not None and account.tokens < 1.0:
+                return 'Throttling.User'
+            if per_action is not None and per_action.tokens < 1.0:
+                return 'Throttling.Api'
+            for bucket in (account, per_action):
+                if bucket is not None:
+                    bucket.tokens -= 1.0
+            return None
+
+    def clear(self):
+        with self._lock:
+            self._buckets = {}
+
+
 class Emulator:
     """Everything a request handler needs, shared by all server threads."""
 
@@ -134,6 +190,7 @@ class Emulator:
         self._fault_lock = threading.Lock()
         self._fault_rng = random.Random('faults:%d' % args.seed)
         self.ack_rendezvous = Rendezvous()
+        self.rate_limiter = RateLimiter()
         self.url = None
         self.dns = None
         if args.dns_port is not None:
@@ -160,6 +217,7 @@ class Emulator:
         self.store.reset(self.args.domain_names)
         self.store.seed = seed
         self.stats.clear()
+        self.rate_limiter.clear()
         self.ack_rendezvous.arm(0)
         if self.dns is not None:
             self.dns.settings.clear()
@@ -364,6 +422,10 @@ class Handler(BaseHTTPRequestHandler):
             reset_after = timing_draw < 0.5
             if reset_draw < behaviour.reset_rate and not reset_after:
                 return self._drop(action)
+            refusal = emulator.rate_limiter.admit(action, behaviour)
+            if refusal:
+                emulator.stats.fault('rate_limited')
+                raise ApiError(refusal)
             if throttle_draw < behaviour.throttle_rate:
                 emulator.stats.fault('throttled')
                 raise ApiError('Throttling.User', headers={'x-acs-retry-after': str(behaviour.retry_after_ms)})

@@ -6,6 +6,8 @@
 import argparse
 import collections
 import dataclasses
+import fnmatch
+import math
 import re
 
 DEFAULT_HOST = '127.0.0.1'
@@ -30,8 +32,46 @@ def parse_access_key(text):
     return AccessKey(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
 
+@dataclasses.dataclass(frozen=True)
+class TaskTime:
+    """How long one try of a detail takes: ``uniform`` in [low, high] or ``lognormal`` (median, sigma)."""
+
+    distribution: str = 'uniform'
+    low: float = 2.0
+    high: float = 2.0
+    median: float = 0.0
+    sigma: float = 0.0
+
+    def draw(self, rng):
+        if self.distribution == 'lognormal':
+            return self.median * math.exp(self.sigma * rng.gauss(0.0, 1.0))
+        return rng.uniform(self.low, self.high) if self.high > self.low else self.low
+
+    def to_json(self):
+        if self.distribution == 'lognormal':
+            return 'lognormal:%g,%g' % (self.median, self.sigma)
+        return self.low if self.low == self.high else '%g-%g' % (self.low, self.high)
+
+
+TASK_SECONDS_FORMS = 'S, MIN-MAX, uniform:MIN-MAX or lognormal:MEDIAN,SIGMA (seconds >= 0)'
+
+
 def parse_task_seconds(value):
-    """``2``, ``0.5``, ``"1-3"`` or ``[1, 3]`` -> (minimum, maximum) seconds."""
+    """``2``, ``"1-3"``, ``[1, 3]``, ``"uniform:1-3"`` or ``"lognormal:600,0.6"`` -> TaskTime."""
+    if isinstance(value, TaskTime):
+        return value
+    error = SettingError('task_seconds %r: expected %s' % (value, TASK_SECONDS_FORMS))
+    if isinstance(value, str) and value.strip().lower().startswith('lognormal:'):
+        parts = value.strip()[len('lognormal:'):].split(',')
+        try:
+            median, sigma = (float(part) for part in parts)
+        except ValueError:
+            raise error
+        if not (median > 0 and sigma >= 0) or math.isinf(median) or math.isinf(sigma):
+            raise SettingError('task_seconds %r: lognormal needs MEDIAN > 0 and SIGMA >= 0' % (value,))
+        return TaskTime('lognormal', median=median, sigma=sigma)
+    if isinstance(value, str) and value.strip().lower().startswith('uniform:'):
+        value = value.strip()[len('uniform:'):]
     if isinstance(value, (list, tuple)) and len(value) == 2:
         low, high = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -42,16 +82,62 @@ def parse_task_seconds(value):
             low = float(low_text)
             high = float(high_text) if sep else low
         except ValueError:
-            raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+            raise error
     else:
-        raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+        raise error
     try:
+        if isinstance(low, bool) or isinstance(high, bool):
+            raise TypeError
         low, high = float(low), float(high)
     except (TypeError, ValueError):
-        raise SettingError('task_seconds %r: expected S or MIN-MAX, seconds >= 0' % (value,))
+        raise error
     if low < 0 or high < low:
         raise SettingError('task_seconds %r: expected S or MIN-MAX with 0 <= MIN <= MAX' % (value,))
-    return (low, high)
+    return TaskTime('uniform', low, high)
+
+
+SlowDomain = collections.namedtuple('SlowDomain', 'pattern seconds')
+
+
+def parse_slow_domains(value):
+    """``"straggler*.com=45,slow-*=30"``, a list of such items or ``{pattern: seconds}`` -> tuple of SlowDomain.
+
+    Patterns are shell globs matched against the whole domain name, case-insensitively; the first match wins.
+    """
+    if value in (None, '', [], {}):
+        return ()
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        texts = value.split(',') if isinstance(value, str) else value
+        if not isinstance(texts, (list, tuple)):
+            raise SettingError('slow_domains %r: expected PATTERN=SECONDS[,PATTERN=SECONDS...]' % (value,))
+        items = []
+        for text in texts:
+            pattern, sep, seconds = str(text).strip().rpartition('=')
+            if not sep:
+                raise SettingError('slow_domains %r: expected PATTERN=SECONDS[,PATTERN=SECONDS...]' % (text,))
+            items.append((pattern, seconds))
+    slow = []
+    for pattern, seconds in items:
+        pattern = str(pattern).strip().lower()
+        try:
+            number = float(seconds)
+        except (TypeError, ValueError):
+            number = -1.0
+        if not pattern or isinstance(seconds, bool) or not 0 <= number < float('inf'):
+            raise SettingError('slow_domains %r=%r: expected a glob pattern and seconds >= 0' % (pattern, seconds))
+        slow.append(SlowDomain(pattern, number))
+    return tuple(slow)
+
+
+def slow_domain_seconds(slow_domains, domain):
+    """Seconds per try of ``domain`` if a slow-domain pattern matches it, else None."""
+    name = domain.lower()
+    for slow in slow_domains:
+        if fnmatch.fnmatchcase(name, slow.pattern):
+            return slow.seconds
+    return None
 
 
 def parse_rate(name, value):
@@ -110,7 +196,8 @@ def parse_regex(name, value):
 class Behaviour:
     """What may change while the emulator runs (``POST /_emulator/config``)."""
 
-    task_seconds: tuple = (2.0, 2.0)
+    task_seconds: TaskTime = TaskTime()
+    slow_domains: tuple = ()
     max_tries: int = DEFAULT_MAX_TRIES
     fail_domains: object = None
     failure_rate: float = 0.0
@@ -129,6 +216,7 @@ class Behaviour:
             raise SettingError('config: expected a JSON object, got %s' % type(changes).__name__)
         parsers = {
             'task_seconds': parse_task_seconds,
+            'slow_domains': parse_slow_domains,
             'max_tries': lambda v: max(1, parse_non_negative('max_tries', v, int)),
             'fail_domains': lambda v: parse_regex('fail_domains', v),
             'failure_rate': lambda v: parse_rate('failure_rate', v),
@@ -146,9 +234,9 @@ class Behaviour:
         return dataclasses.replace(self, **dict((key, parsers[key](value)) for key, value in changes.items()))
 
     def to_json(self):
-        low, high = self.task_seconds
         return {
-            'task_seconds': low if low == high else '%g-%g' % (low, high),
+            'task_seconds': self.task_seconds.to_json(),
+            'slow_domains': ['%s=%g' % slow for slow in self.slow_domains],
             'max_tries': self.max_tries,
             'fail_domains': self.fail_domains.pattern if self.fail_domains else None,
             'failure_rate': self.failure_rate,
@@ -174,8 +262,10 @@ def build_parser():
     parser.add_argument('--domains', type=int, metavar='N',
                         help='seed N registered domains example-00001.com ... (default %d, 0 with --domain-file)' % DEFAULT_DOMAINS)
     parser.add_argument('--domain-file', metavar='PATH', help='seed the domains listed in PATH, one a line')
-    parser.add_argument('--task-seconds', default=DEFAULT_TASK_SECONDS, metavar='S|MIN-MAX',
-                        help='time one try of a CHG_DNS detail takes (default %(default)s)')
+    parser.add_argument('--task-seconds', default=DEFAULT_TASK_SECONDS, metavar='S|MIN-MAX|lognormal:MEDIAN,SIGMA',
+                        help='time one try of a CHG_DNS detail takes: fixed, uniform in a range or lognormal (default %(default)s)')
+    parser.add_argument('--slow-domains', action='append', metavar='GLOB=SECONDS[,...]',
+                        help='one try of a matching domain takes SECONDS instead (stragglers), repeatable')
     parser.add_argument('--fail-domains', metavar='REGEX', help='details of matching domains fail every try')
     parser.add_argument('--max-tries', type=int, default=DEFAULT_MAX_TRIES, help='tries before EXECUTE_FAILURE (default %(default)s)')
     parser.add_argument('--failure-rate', default=0.0, help='probability that one try of a detail fails')
@@ -207,6 +297,7 @@ def parse_args(argv=None):
         args.access_keys = [parse_access_key(text) for text in (args.access_key or [DEFAULT_ACCESS_KEY])]
         args.behaviour = Behaviour().updated({
             'task_seconds': args.task_seconds,
+            'slow_domains': ','.join(args.slow_domains or []),
             'max_tries': args.max_tries,
             'fail_domains': args.fail_domains,
             'failure_rate': args.failure_rate,

@@ -21,6 +21,8 @@ import tempfile
 import threading
 import uuid
 
+from .options import slow_domain_seconds
+
 # Share of one try spent in WAITING_EXECUTE before EXECUTING.
 WAIT_FRACTION = 0.25
 
@@ -139,11 +141,15 @@ class DetailRandom:
     def random(self):
         return self._generator().random()
 
+    def gauss(self, mu, sigma):
+        return self._generator().gauss(mu, sigma)
 
-def plan_detail(rng, known, fail_domain, behaviour):
+
+def plan_detail(rng, domain, known, fail_domain, behaviour):
     """(seconds per try, outcome, failed tries at the end, number of tries, message kind) for a new detail."""
-    low, high = behaviour.task_seconds
-    seconds = rng.uniform(low, high) if high > low else low
+    seconds = slow_domain_seconds(behaviour.slow_domains, domain)
+    if seconds is None:
+        seconds = behaviour.task_seconds.draw(rng)
     if not known:
         return seconds, DETAIL_FAILURE, 1, 1, 'unknown_domain'
     if fail_domain:
@@ -281,7 +287,7 @@ class Store:
                 for domain in domains:
                     rng = DetailRandom(self.seed, next_seq)
                     fail_domain = bool(behaviour.fail_domains and behaviour.fail_domains.search(domain))
-                    seconds, outcome, final_tries, tries, message = plan_detail(rng, domain in known, fail_domain, behaviour)
+                    seconds, outcome, final_tries, tries, message = plan_detail(rng, domain, domain in known, fail_domain, behaviour)
                     final_at = now + seconds * tries
                     complete_at = max(complete_at, final_at)
                     exec_at = now + seconds * WAIT_FRACTION

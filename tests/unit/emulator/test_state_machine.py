@@ -215,7 +215,8 @@ def test_reset_forgets_tasks_and_restores_domains(store):
 
 @pytest.mark.parametrize('value, expected', [(2, (2.0, 2.0)), ('0.5', (0.5, 0.5)), ('1-3', (1.0, 3.0)), ([0, 1], (0.0, 1.0))])
 def test_task_seconds_forms(value, expected):
-    assert parse_task_seconds(value) == expected
+    task_time = parse_task_seconds(value)
+    assert task_time.distribution == 'uniform' and (task_time.low, task_time.high) == expected
 
 
 @pytest.mark.parametrize('changes, message', [
@@ -292,3 +293,37 @@ def test_poll_renders_items_of_a_store_without_stored_views(store):
     items = answer['Data']['TaskDetail']
     assert [item['DomainName'] for item in items] == DOMAINS[:2]
     assert all(item['TaskStatus'] == 'EXECUTE_SUCCESS' and item['ErrorMsg'] for item in items)
+
+
+def test_task_seconds_lognormal_spreads_around_the_median(store):
+    task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='lognormal:600,0.6'), 'ip', T0)
+    seconds = sorted(row[7] for row in details_of(store, task_no))
+    assert all(s > 0 for s in seconds)
+    assert len(set(seconds)) == len(seconds)
+    # ten draws of a lognormal with sigma 0.6: spread wide, yet none absurdly far from the median
+    assert seconds[-1] > 1.2 * seconds[0]
+    assert all(600 / 20 < s < 600 * 20 for s in seconds)
+
+
+def test_slow_domains_by_pattern_override_the_task_time(store):
+    task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='2-5', slow_domains='EXAMPLE-00010.com=55,*-0000[12].com=30'), 'ip', T0)
+    seconds = dict((row[4], row[7]) for row in details_of(store, task_no))
+    assert seconds.pop('example-00010.com') == 55
+    assert seconds.pop('example-00001.com') == seconds.pop('example-00002.com') == 30
+    assert all(2 <= s <= 5 for s in seconds.values())
+
+
+def test_task_time_and_slow_domain_settings_are_validated_and_round_trip():
+    for bad in ('lognormal:0,0.6', 'lognormal:600', 'lognormal:a,b', 'normal:1-2', '5-1', True):
+        with pytest.raises(SettingError) as error:
+            behaviour(task_seconds=bad)
+        assert 'task_seconds' in str(error.value)
+    for bad in ('straggler*.com', 'x=-1', '=5', 'x=inf', ['x=1', 'y'], {'x': True}):
+        with pytest.raises(SettingError) as error:
+            behaviour(slow_domains=bad)
+        assert 'slow_domains' in str(error.value)
+    configured = behaviour(task_seconds='lognormal:600,0.6', slow_domains={'Straggler*.com': 45})
+    assert configured.to_json()['task_seconds'] == 'lognormal:600,0.6'
+    assert configured.to_json()['slow_domains'] == ['straggler*.com=45']
+    assert Behaviour().updated(configured.to_json()) == configured
+    assert behaviour(task_seconds='uniform:1-3').to_json()['task_seconds'] == '1-3'

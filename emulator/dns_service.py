@@ -317,4 +317,3 @@ def parse_settings(body):
         return json.loads(body or b'{}')
     except ValueError as error:
         raise DnsSettingError('dns: body is not JSON: %s' % error)
-

@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import math
 import socket
 import threading
 import time
@@ -168,7 +169,7 @@ def validate_seconds(value, option, minimum=0.0):
         number = None if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         number = None
-    if number is None or number != number or number < minimum or number == float('inf'):
+    if number is None or math.isnan(number) or math.isinf(number) or number < minimum:
         raise DomainConfigError('Invalid value %r for option %s: expected a number of seconds of %s or more.'
                                 % (value, option, minimum), option=option)
     return number

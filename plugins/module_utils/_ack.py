@@ -17,9 +17,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainResponseError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_journal
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import iter_task_results
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import FINAL_STATUS_CODES
 
 ACTION = 'AcknowledgeTaskResult'
 DEFAULT_BATCH_SIZE = 100
@@ -32,6 +34,8 @@ BATCH_FAILED = 'failed'
 BATCH_NOT_SENT = 'not_sent'
 
 INPUT_OPTIONS = ('task_detail_nos', 'results', 'task_no')
+# ``journal`` narrows ``task_no`` to what the journal holds, so it goes with task_no, never alone.
+JOURNAL_OPTION = 'journal'
 # Enough examples of bad input to fix a template in one go, few enough to stay one readable line.
 MAX_REPORTED_PROBLEMS = 5
 
@@ -191,11 +195,12 @@ def validate_concurrency(concurrency):
     return validate_whole_number(concurrency, 'concurrency', maximum=MAX_CONCURRENCY)
 
 
-def parse_request(task_detail_nos=None, results=None, task_no=None):
+def parse_request(task_detail_nos=None, results=None, task_no=None, journal=None):
     """Validate the user's input as a whole; raise DomainConfigError naming every problem found.
 
     Exactly one of the three inputs must be given: there is deliberately no way to acknowledge
-    results without naming them, because the list is shared by the whole account.
+    results without naming them, because the list is shared by the whole account. ``journal``
+    goes with ``task_no``: the final results of those tasks that the journal holds.
     """
     given = dict((name, value) for name, value in zip(INPUT_OPTIONS, (task_detail_nos, results, task_no)) if value is not None)
     if not given:
@@ -204,13 +209,36 @@ def parse_request(task_detail_nos=None, results=None, task_no=None):
             '(acknowledging every result of the account without naming them is not supported)')
     if len(given) > 1:
         raise DomainConfigError('Give only one of task_detail_nos, results and task_no, not %s' % ' and '.join(sorted(given)))
+    if journal is not None and task_no is None:
+        raise DomainConfigError(
+            'Option journal needs task_no: the journal is read for the results of the tasks named there, '
+            'not confirmed as a whole (got %s)' % ' and '.join(sorted(given)), option=JOURNAL_OPTION)
     if results is not None:
         return _from_results(results)
     if task_no is not None:
         if isinstance(task_no, str):
             task_no = [task_no]
-        return AckRequest('task_no', [], task_nos=_identifiers('task_no', task_no, 'TaskNo'))
+        task_nos = _identifiers('task_no', task_no, 'TaskNo')
+        if journal is not None:
+            return from_journal(journal, task_nos)
+        return AckRequest('task_no', [], task_nos=task_nos)
     return AckRequest('task_detail_nos', _identifiers('task_detail_nos', task_detail_nos, 'TaskDetailNo'))
+
+
+def from_journal(path, task_nos):
+    """The final results of ``task_nos`` that the journal at ``path`` holds, in journal order.
+
+    A journal without such results (or no journal yet) gives an empty request: nothing of those
+    tasks is known to be final, so nothing is confirmed. The records never pass through templating.
+    """
+    wanted = set(task_nos)
+    task_detail_nos = []
+    task_no_by_detail = {}
+    for record in read_journal(path):
+        if record.get('task_no') in wanted and record.get('task_status_code') in FINAL_STATUS_CODES:
+            task_detail_nos.append(record['task_detail_no'])
+            task_no_by_detail.setdefault(record['task_detail_no'], record['task_no'])
+    return AckRequest(JOURNAL_OPTION, _unique(task_detail_nos), task_no_by_detail)
 
 
 def invocation(params):

@@ -58,6 +58,17 @@ options:
     type: list
     elements: raw
     aliases: [task_nos]
+  journal:
+    description:
+      - A journal written by M(aliyun.domain.domain_task_result) (its O(aliyun.domain.domain_task_result#module:journal)
+        option). With it, O(task_no) confirms exactly the final results of those tasks that the journal holds,
+        read by the module itself, instead of every result that C(PollTaskResult) returns for them.
+      - Requires O(task_no). Results of these tasks that the journal does not hold are not confirmed, so a
+        result is confirmed only once it is on disk; results already confirmed by an interrupted run are
+        harmlessly sent again.
+      - An absent journal holds no results; a line that is not a task result fails the task before any call.
+    type: path
+    version_added: 0.1.0
   batch_size:
     description:
       - How many task detail numbers one C(AcknowledgeTaskResult) call carries, from 1 to 1000.
@@ -111,6 +122,11 @@ EXAMPLES = r'''
       - b95bc334-f7d8-4f39-8a62-4c4302a243d8
       - 0e5c5a9c-3b4e-4c6e-9a43-8e1f0f3f2a11
 
+- name: Confirm exactly the results of the tasks that the journal holds
+  aliyun.domain.ack:
+    task_no: "{{ dns_change.task_nos }}"
+    journal: /var/lib/dns-migration/journal.jsonl
+
 - name: Confirm results by task detail number, 50 per call
   aliyun.domain.ack:
     task_detail_nos:
@@ -141,7 +157,8 @@ acknowledged_count:
 requested:
   description:
     - The task detail numbers the module was asked to confirm, de-duplicated, in input order.
-    - With O(task_no), the numbers C(PollTaskResult) returned for those tasks.
+    - With O(task_no), the numbers C(PollTaskResult) returned for those tasks; with O(journal) too, the
+      numbers of their final results in the journal.
   returned: always
   type: list
   elements: str
@@ -223,6 +240,7 @@ error:
 
 from ansible_collections.aliyun.domain.plugins.module_utils._ack import (
     INPUT_OPTIONS,
+    JOURNAL_OPTION,
     acknowledge,
     invocation,
     parse_request,
@@ -231,7 +249,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._ack import (
     validate_batch_size,
     validate_concurrency,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 
 
@@ -241,19 +259,21 @@ def main():
             task_detail_nos=dict(type='list', elements='raw', aliases=['task_detail_no']),
             results=dict(type='list', elements='dict'),
             task_no=dict(type='list', elements='raw', aliases=['task_nos']),
+            journal=dict(type='path'),
             batch_size=dict(type='int', default=100),
             concurrency=dict(type='int', default=4),
         ),
         mutually_exclusive=[INPUT_OPTIONS],
         required_one_of=[INPUT_OPTIONS],
+        required_by={JOURNAL_OPTION: 'task_no'},
         supports_check_mode=True,
     )
     result = {'changed': False, 'acknowledged_count': 0, 'requested': [], 'batches': [], 'remaining': []}
     try:
-        request = parse_request(**dict((name, module.params[name]) for name in INPUT_OPTIONS))
+        request = parse_request(**dict((name, module.params[name]) for name in INPUT_OPTIONS + (JOURNAL_OPTION,)))
         batch_size = validate_batch_size(module.params['batch_size'])
         concurrency = validate_concurrency(module.params['concurrency'])
-    except DomainConfigError as error:
+    except DomainError as error:  # bad input, or a journal that cannot be read: nothing was sent
         module.fail_from_error(error, **result)
     result['invocation'] = invocation(module.params)
 

@@ -5,12 +5,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _ack as ack
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import JournalError
 
 DETAIL_A = '15fee9d10d514bada66bd08c5723c583'
 DETAIL_B = '25fee9d10d514bada66bd08c5723c584'
@@ -106,3 +109,40 @@ def test_batches_cover_each_number_once_in_order(numbers, batch_size):
     assert all(0 < len(batch['task_detail_nos']) <= batch_size for batch in batches)
     assert [batch['index'] for batch in batches] == list(range(len(batches)))
     assert all(batch['status'] == ack.BATCH_NOT_SENT for batch in batches)
+
+
+def _write_journal(path, records, torn_tail=''):
+    path.write_text(''.join(json.dumps(record) + '\n' for record in records) + torn_tail)
+    return str(path)
+
+
+def test_journal_gives_exactly_the_final_results_of_the_named_tasks(tmp_path):
+    journal = _write_journal(tmp_path / 'journal.jsonl', [
+        {'task_detail_no': DETAIL_A, 'task_no': TASK_1, 'task_status_code': 2},
+        {'task_detail_no': DETAIL_B, 'task_no': TASK_2, 'task_status_code': 3},
+        {'task_detail_no': DETAIL_C, 'task_no': TASK_1, 'task_status_code': 1},
+        {'task_detail_no': 'other', 'task_no': 'another-task', 'task_status_code': 2},
+    ], torn_tail='{"task_detail_no": "torn')
+    request = ack.parse_request(task_no=[TASK_1, TASK_2], journal=journal)
+    assert request.source == 'journal'
+    assert request.task_detail_nos == [DETAIL_A, DETAIL_B]
+    assert request.task_no_by_detail == {DETAIL_A: TASK_1, DETAIL_B: TASK_2}
+    assert request.task_nos is None
+
+
+def test_an_absent_journal_confirms_nothing(tmp_path):
+    request = ack.parse_request(task_no=TASK_1, journal=str(tmp_path / 'absent.jsonl'))
+    assert request.task_detail_nos == []
+
+
+def test_journal_needs_task_no(tmp_path):
+    with pytest.raises(DomainConfigError, match='Option journal needs task_no') as raised:
+        ack.parse_request(task_detail_nos=[DETAIL_A], journal=str(tmp_path / 'journal.jsonl'))
+    assert raised.value.option == 'journal'
+
+
+def test_a_journal_line_that_is_no_result_fails_before_any_call(tmp_path):
+    journal = tmp_path / 'journal.jsonl'
+    journal.write_text('{"event": "intent"}\n')
+    with pytest.raises(JournalError, match='line 1 is not a task result'):
+        ack.parse_request(task_no=[TASK_1], journal=str(journal))

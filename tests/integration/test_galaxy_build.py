@@ -229,7 +229,7 @@ def test_ansible_builder_introspect_lists_the_runtime_requirements(built_collect
     report = yaml.safe_load(completed.stdout)
     python = [entry.split('#')[0].strip() for entry in report['python']]
     assert python == _runtime_requirements()
-    assert sorted(requirement.split('>')[0].split('=')[0] for requirement in python) == ['jmespath', 'requests']
+    assert sorted(requirement.split('>')[0].split('=')[0] for requirement in python) == ['dnspython', 'jmespath', 'requests']
     assert all(entry.endswith('# from collection aliyun.domain') for entry in report['python'])
     assert report['system'] == []
 

@@ -20,6 +20,7 @@ import re
 import time
 import uuid
 
+from ansible_collections.aliyun.domain.plugins.module_utils._domains import DOMAIN_NOT_FOUND_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainApiError,
     DomainConfigError,
@@ -48,10 +49,6 @@ DETAIL_PAGE_SIZE = 1000
 # PollTaskResult pages hold 1000) is waited for and read page by page like any other, and 1000 is the bound of
 # an acknowledgement batch too.
 MAX_BATCH_SIZE = DETAIL_PAGE_SIZE
-DOMAIN_NOT_FOUND_CODES = frozenset((
-    'DomainNotExist', 'DomainNotExists', 'DomainNotFound', 'InvalidDomain.NotFound', 'DomainNameNotExist',
-    'Domain.NotFound', 'DomainNotBelongToUser',
-))
 # Detail status codes: 0 waiting, 1 executing, 2 succeeded, 3 failed.
 PENDING_DETAIL_CODES = (0, 1)
 # Task (batch) status codes differ from detail codes: 1 waiting, 2 executing, 3 complete.

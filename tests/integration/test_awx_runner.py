@@ -98,7 +98,7 @@ def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
     runner = ansible_runner.run(
         private_data_dir=private_data_dir,
         playbook=os.path.join(collection_root, 'playbooks', 'migrate_dns.yml'),
-        # the localhost of AWX's Demo Inventory, as the README recommends
+        # the localhost of AWX's Demo Inventory, as the AWX guide (docs/docsite/rst/guide_awx.rst) recommends
         inventory="localhost ansible_connection=local ansible_python_interpreter='{{ ansible_playbook_python }}'",
         envvars=envvars,
         extravars={

@@ -25,7 +25,7 @@ FQCN_PREFIX = 'aliyun.domain.'
 # Parts of the repository that are for developing the collection, not for using it.
 NOT_SHIPPED = ('emulator/', 'bench/', 'scripts/', 'tests/output/', '.git/', '.ci/', 'docs/architecture.md')
 SHIPPED = ('meta/runtime.yml', 'meta/execution-environment.yml', 'requirements/runtime.txt', 'awx/credential_type.yml',
-           'awx/create_credential_type.yml', 'LICENSE', 'README.md')
+           'awx/create_credential_type.yml', 'LICENSE', 'README.md', 'docs/docsite/extra-docs.yml')
 
 
 def _clean_env(collections_path, home):

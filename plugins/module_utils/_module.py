@@ -25,9 +25,16 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import (
 
 
 class AliyunDomainModule(AnsibleModule):
-    """AnsibleModule with the connection options merged in, check mode on, and a lazy ``client``."""
+    """AnsibleModule with the connection options merged in, check mode on, and a lazy ``client``.
+
+    Once a client was built, every result (success or failure) carries its ``api_calls`` and
+    ``request_ids``, and exiting closes the client.
+    """
 
     def __init__(self, argument_spec=None, **kwargs):
+        # Set before AnsibleModule.__init__, which may already fail_json on bad arguments.
+        self._client = None
+        self._counted_client = None
         spec = connection_argument_spec()
         spec.update(argument_spec or {})
         kwargs.setdefault('supports_check_mode', True)
@@ -35,7 +42,6 @@ class AliyunDomainModule(AnsibleModule):
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.options = OptionAdapter.from_module(self)
-        self._client = None
         try:
             # Bad connection values fail before any work, naming the option, the value and what is allowed.
             ConnectionSettings(self.options, os.environ)
@@ -51,7 +57,7 @@ class AliyunDomainModule(AnsibleModule):
                 client.resolve_credentials()
             except DomainConfigError as error:
                 self.fail_from_error(error)
-            self._client = client
+            self._client = self._counted_client = client
         return self._client
 
     def _log_progress(self, message):
@@ -59,9 +65,22 @@ class AliyunDomainModule(AnsibleModule):
 
     def fail_from_error(self, error, **result):
         """fail_json with the error's one-line message and ``error: {code, message, request_id}``."""
-        self.close_client()
         result.setdefault('error', error.to_result())
         self.fail_json(msg=str(error), **result)
+
+    def _with_calls(self, result):
+        client = self._counted_client
+        if client is not None:
+            result['api_calls'] = client.api_calls
+            result['request_ids'] = list(client.request_ids)
+        self.close_client()
+        return result
+
+    def exit_json(self, **result):
+        super(AliyunDomainModule, self).exit_json(**self._with_calls(result))
+
+    def fail_json(self, msg, **result):
+        super(AliyunDomainModule, self).fail_json(msg=msg, **self._with_calls(result))
 
     def close_client(self):
         if self._client is not None:

@@ -33,7 +33,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
     ResultCollector,
     convert_task_detail,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import wait_for_tasks
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
+    STATUS_FAILURE,
+    validate_wait_options,
+    wait_for_tasks,
+)
 
 SUBMIT_ACTION = 'SaveBatchTaskForModifyingDomainDns'
 ALIYUN_DNS_SUFFIXES = ('.alidns.com', '.hichina.com')
@@ -570,13 +574,13 @@ class NameserverChange(object):
         }
 
 
-def wait_for_results(client, task_nos, timeout, poll_interval=None, max_poll_interval=None, log=None):
+def wait_for_results(client, task_nos, timeout, poll_interval=None, max_poll_interval=None, log=None, progress=None):
     """Wait until every detail of ``task_nos`` is final; their results (snake_case) and a summary.
 
     Results are read from QueryTaskDetailList, which still lists details acknowledged earlier.
     """
     wait_for_tasks(client, task_nos, timeout=timeout, poll_interval=poll_interval, max_poll_interval=max_poll_interval,
-                   log=log)
+                   log=log, progress=progress)
     collector = ResultCollector()
     for task_no in task_nos:
         collector.add([convert_task_detail(detail) for detail in task_details(client, task_no)])
@@ -603,3 +607,104 @@ class SubmissionError(DomainError):
 
     def to_result(self):
         return self.cause.to_result()
+
+
+# ---------------------------------------------------------------------------------------------
+# the nameservers module
+
+
+def target_from_options(nameservers, aliyun_dns):
+    """The Target of options ``nameservers`` / ``aliyun_dns``: exactly one of them is given."""
+    if aliyun_dns:
+        if nameservers:
+            raise DomainConfigError('Options nameservers and aliyun_dns=true are mutually exclusive: give one of them.',
+                                    option='nameservers')
+        return Target(aliyun_dns=True)
+    if not nameservers:
+        raise DomainConfigError('One of nameservers (a list of hostnames) or aliyun_dns=true is required.',
+                                option='nameservers')
+    return Target(validate_nameservers(nameservers))
+
+
+class NameserverRequest(object):
+    """The validated options of the ``nameservers`` module.
+
+    Every option, the wait options included, is checked before the first call: a bad one found after
+    the submission would leave a task running that nobody waits for.
+    """
+
+    def __init__(self, options):
+        get = options.get_option
+        self.domains = validate_domains(get('domains'))
+        self.target = target_from_options(get('nameservers'), get('aliyun_dns'))
+        self.batch_size = validate_batch_size(get('batch_size'))
+        self.wait_options = validate_wait_options(get('wait_timeout'), get('poll_interval'), get('max_poll_interval'))
+        self.state_file = get('state_file') or None
+        self.wait = bool(get('wait'))
+
+
+def empty_change_result():
+    """The module's result before anything is known (also returned when the options are refused)."""
+    return {'changed': False, 'task_nos': [], 'domains_changed': [], 'domains_unchanged': [], 'domains_adopted': {},
+            'domains_pending_elsewhere': {}, 'nameservers': []}
+
+
+class PendingElsewhereError(DomainConfigError):
+    """Some domains have a CHG_DNS task in progress that this module did not submit; nothing was submitted."""
+
+    def __init__(self, blocked):
+        super(PendingElsewhereError, self).__init__(
+            'These domains already have a CHG_DNS task in progress that this module did not submit: %s. '
+            'Nothing was submitted. Wait for those tasks (aliyun.domain.domain_task_result with wait: true) '
+            'and run again.' % ', '.join('%s (task %s)' % item for item in sorted(blocked.items())),
+            option='domains')
+
+
+class ChangeFailedError(DomainError):
+    """The registrar carried out the tasks and failed some domains: no API error (the result has no ``error``)."""
+
+    default_code = 'TaskFailed'
+
+    def __init__(self, failed, total):
+        self.failed = failed
+        super(ChangeFailedError, self).__init__('The nameserver change failed for %d of %d domains: %s' % (
+            len(failed), total, '; '.join('%s: %s' % (item.get('domain_name'), item.get('error_msg')) for item in failed)))
+
+
+def run_nameserver_change(client, request, log=None, check_mode=False, diff=False, progress=None):
+    """Plan, submit and (if asked) wait as ``request`` says; the module's result dict.
+
+    Failures raise a DomainError whose ``result`` attribute holds what was decided and submitted so far
+    (``changed`` is true exactly when something was submitted).
+    """
+    result = empty_change_result()
+    change = None
+    try:
+        change = NameserverChange(client, request.domains, request.target, batch_size=request.batch_size,
+                                  state_file=request.state_file, log=log, check_mode=check_mode)
+        change.plan()
+        result.update(change.result())
+        if change.blocked:
+            raise PendingElsewhereError(change.blocked)
+        result['changed'] = change.changed
+        if diff:
+            result['diff'] = change.diff()
+        waits = request.wait and change.task_nos
+        if check_mode or not change.changed and not waits:
+            return result
+        if change.changed:
+            change.submit()
+        result.update(change.result())
+        if request.wait and change.task_nos:
+            waited = wait_for_results(client, change.task_nos, *request.wait_options, log=log, progress=progress)
+            result.update(waited)
+            failed = [item for item in waited['task_results'] if item.get('task_status_code') == STATUS_FAILURE]
+            if failed:
+                raise ChangeFailedError(failed, len(waited['task_results']))
+    except DomainError as error:
+        if change is not None:
+            result.update(change.result())
+            result['changed'] = bool(change.submitted)
+        error.result = result
+        raise
+    return result

@@ -286,13 +286,10 @@ def main():
             outcome = acknowledge(client, request.task_detail_nos, batch_size, concurrency)
     except DomainError as error:
         # Only reads can fail here (acknowledge reports its own failures): nothing was confirmed.
-        result.update(requested=list(request.task_detail_nos), remaining=list(request.task_detail_nos),
-                      api_calls=client.api_calls, request_ids=list(client.request_ids))
+        result.update(requested=list(request.task_detail_nos), remaining=list(request.task_detail_nos))
         module.fail_from_error(error, **result)
 
     result.update(outcome.to_result())
-    result.update(api_calls=client.api_calls, request_ids=list(client.request_ids))
-    module.close_client()
     if outcome.error is not None:
         module.fail_json(msg=outcome.failure_message(), **result)
     module.exit_json(**result)

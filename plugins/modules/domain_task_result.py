@@ -332,13 +332,10 @@ def main():
     try:
         result = run_task_result(client, request, log=client.log)
     except DomainError as error:
-        # What was read (and journaled) before the failure is returned with it; otherwise at least the
-        # calls made, for a support case.
-        result = dict(getattr(error, 'result', None) or {'changed': False, 'task_results': [], 'summary': empty_summary(),
-                                                         'api_calls': client.api_calls,
-                                                         'request_ids': list(client.request_ids)})
+        # What was read (and journaled) before the failure is returned with it (the module base adds the
+        # calls made, for a support case).
+        result = dict(getattr(error, 'result', None) or {'changed': False, 'task_results': [], 'summary': empty_summary()})
         module.fail_from_error(error, **result)
-    module.close_client()
     module.exit_json(**result)
 
 

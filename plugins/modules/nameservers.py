@@ -216,29 +216,14 @@ error:
   sample: {"code": "Throttling.User", "message": "Request was denied due to user flow control.", "request_id": "E879DC07"}
 '''
 
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError, DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
-    NameserverChange,
-    Target,
-    validate_batch_size,
-    validate_domains,
-    validate_nameservers,
-    wait_for_results,
+    ChangeFailedError,
+    NameserverRequest,
+    empty_change_result,
+    run_nameserver_change,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import validate_wait_options
-
-
-def build_target(module):
-    if module.params['aliyun_dns']:
-        if module.params['nameservers']:
-            raise DomainConfigError('Options nameservers and aliyun_dns=true are mutually exclusive: give one of them.',
-                                    option='nameservers')
-        return Target(aliyun_dns=True)
-    if not module.params['nameservers']:
-        raise DomainConfigError('One of nameservers (a list of hostnames) or aliyun_dns=true is required.',
-                                option='nameservers')
-    return Target(validate_nameservers(module.params['nameservers']))
 
 
 def main():
@@ -256,61 +241,18 @@ def main():
         ),
         supports_check_mode=True,
     )
-    result = {'changed': False, 'task_nos': [], 'domains_changed': [], 'domains_unchanged': [], 'domains_adopted': {},
-              'domains_pending_elsewhere': {}, 'nameservers': []}
     try:
-        domains = validate_domains(module.params['domains'])
-        target = build_target(module)
-        validate_batch_size(module.params['batch_size'])
-        # Every wait option is checked before the first call: a bad one found after the submission
-        # would leave a task running that nobody waits for.
-        wait_options = validate_wait_options(module.params['wait_timeout'], module.params['poll_interval'],
-                                             module.params['max_poll_interval'])
-    except DomainConfigError as error:
-        module.fail_from_error(error, **result)
-
-    client = module.client
-    change = NameserverChange(client, domains, target, batch_size=module.params['batch_size'],
-                              state_file=module.params['state_file'], log=module.log, check_mode=module.check_mode)
-
-    def calls():
-        return {'api_calls': client.api_calls, 'request_ids': list(client.request_ids)}
-
-    try:
-        change.plan()
-        result.update(change.result())
-        if change.blocked:
-            module.fail_from_error(DomainConfigError(
-                'These domains already have a CHG_DNS task in progress that this module did not submit: %s. '
-                'Nothing was submitted. Wait for those tasks (aliyun.domain.domain_task_result with wait: true) '
-                'and run again.' % ', '.join('%s (task %s)' % item for item in sorted(change.blocked.items())),
-                option='domains'), **dict(result, **calls()))
-        result['changed'] = change.changed
-        if module._diff:
-            result['diff'] = change.diff()
-        if module.check_mode or not change.changed and not (module.params['wait'] and change.task_nos):
-            result.update(calls())
-            module.exit_json(**result)
-        if change.changed:
-            change.submit()
-        result.update(change.result())
-        if module.params['wait'] and change.task_nos:
-            waited = wait_for_results(client, change.task_nos, *wait_options, log=module.log)
-            result.update(waited)
-            failed = [item for item in waited['task_results'] if item.get('task_status_code') == 3]
-            if failed:
-                result.update(calls())
-                module.fail_json(
-                    msg='The nameserver change failed for %d of %d domains: %s' % (
-                        len(failed), len(waited['task_results']),
-                        '; '.join('%s: %s' % (item.get('domain_name'), item.get('error_msg')) for item in failed)),
-                    **result)
+        request = NameserverRequest(module.options)
     except DomainError as error:
-        result.update(change.result())
-        result['changed'] = bool(change.submitted)
-        module.fail_from_error(error, **dict(result, **calls()))
-    result.update(calls())
-    module.close_client()
+        module.fail_from_error(error, **empty_change_result())
+
+    try:
+        result = run_nameserver_change(module.client, request, log=module.log, check_mode=module.check_mode,
+                                       diff=module._diff)
+    except ChangeFailedError as error:  # the registrar failed some domains; no API error to return
+        module.fail_json(msg=str(error), **error.result)
+    except DomainError as error:
+        module.fail_from_error(error, **error.result)
     module.exit_json(**result)
 
 

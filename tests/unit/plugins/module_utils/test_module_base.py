@@ -101,3 +101,35 @@ def test_missing_requests_is_reported_with_missing_required_lib(capsys, monkeypa
     result = json.loads(capsys.readouterr().out)
     assert result['failed'] is True
     assert 'Failed to import the required Python library (requests)' in result['msg']
+
+
+def test_every_result_after_the_client_was_built_carries_the_calls_made(capsys, server):
+    server.handler = lambda request: json_response({'RequestId': 'rid-%d' % len(server.requests), 'Data': {}})
+    args = {'endpoint': server.url, 'access_key_id': 'id', 'access_key_secret': SECRET}
+    with patch_module_args(args):
+        module = AliyunDomainModule(argument_spec={})
+        module.client.call('QueryTaskList')
+        module.client.call('QueryTaskList')
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False, api_calls=0)
+    result = json.loads(capsys.readouterr().out)
+    assert result['api_calls'] == 2
+    assert result['request_ids'] == ['rid-1', 'rid-2']
+    assert module._client is None  # exiting closed it
+
+    with patch_module_args(args):
+        module = AliyunDomainModule(argument_spec={})
+        module.client.call('QueryTaskList')
+        with pytest.raises(SystemExit):
+            module.fail_from_error(DomainApiError('QueryTaskList', 'InternalError', 'boom', request_id='rid-x'))
+    result = json.loads(capsys.readouterr().out)
+    assert result['failed'] is True and result['api_calls'] == 1 and result['request_ids'] == ['rid-3']
+
+
+def test_a_result_before_any_client_has_no_calls(capsys):
+    with patch_module_args({}):
+        module = AliyunDomainModule(argument_spec={})
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False)
+    result = json.loads(capsys.readouterr().out)
+    assert 'api_calls' not in result and 'request_ids' not in result

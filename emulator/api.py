@@ -20,6 +20,8 @@ HOSTNAME = re.compile(r'^(?=.{1,253}$)([a-z0-9\u0080-\uffff]([a-z0-9\u0080-\ufff
 MAX_CACHED_ITEMS = 200000
 _FINAL_ITEMS = {}
 BEIJING_OFFSET = 8 * 3600  # the console and the API show local time of the service (UTC+8)
+REGISTRAR = 'HiChina'
+RESOURCE_GROUP_ID = 'rg-emulator'
 
 
 class Request:
@@ -211,7 +213,9 @@ def task_item(row, now, lang, history=False):
     return item
 
 
-def domain_item(row, now, list_style):
+def domain_item(row, now, list_style, with_dns=True):
+    """A QueryDomainList item (``list_style``) or a QueryDomainByDomainName answer; ``with_dns=False`` leaves
+    DnsList out of a list item, as older API versions answered."""
     name, instance_id, dns, registered, expires = row
     nameservers = json.loads(dns)
     item = {
@@ -225,22 +229,28 @@ def domain_item(row, now, list_style):
         'ExpirationCurrDateDiff': int((expires - now) // 86400),
         'RegistrationDate': service_time(registered),
         'RegistrationDateLong': int(registered * 1000),
-        'DomainGroupId': '',
         'DomainGroupName': '',
         'Premium': False,
+        'Registrar': REGISTRAR,
         'RegistrantType': '1',
         'Remark': '',
-        'ResourceGroupId': 'rg-emulator',
+        'ResourceGroupId': RESOURCE_GROUP_ID,
         'Tag': {'Tag': []},
     }
     if list_style:
-        item.update({'DomainAuditStatus': 'SUCCEED', 'ProductId': '2', 'Registrar': 'HiChina', 'AutoRenewEnabled': False,
-                     'ChgholderStatus': '', 'Ccompany': '', 'DnsList': {'DnsList': nameservers}})
+        # The list model types DomainGroupId as a string (empty: no group)
+        item.update({'DomainGroupId': '', 'DomainAuditStatus': 'SUCCEED', 'ProductId': '2', 'AutoRenewEnabled': False,
+                     'ChgholderStatus': '', 'Ccompany': ''})
+        if with_dns:
+            item['DnsList'] = {'DnsList': nameservers}
     else:
-        item.update({'DnsList': {'Dns': nameservers}, 'RealNameStatus': 'SUCCEED', 'DomainNameVerificationStatus': 'SUCCEED',
-                     'RegistrantName': 'Emulator Test', 'RegistrantOrganization': '', 'RegistrantUpdatingStatus': 'NORMAL',
+        # The by-name model types DomainGroupId as an integer; 0 is the emulator's "no group"
+        item.update({'DomainGroupId': 0, 'DnsList': {'Dns': nameservers}, 'RealNameStatus': 'SUCCEED',
+                     'DomainNameVerificationStatus': 'SUCCEED', 'RegistrantName': 'Emulator Test',
+                     'RegistrantOrganization': '', 'RegistrantUpdatingStatus': 'NORMAL',
                      'TransferOutStatus': '0', 'TransferProhibitionLock': 'CLOSE', 'UpdateProhibitionLock': 'CLOSE',
-                     'DomainNameProxyService': False, 'Email': 'hostmaster@' + name, 'EmailVerificationStatus': 1,
+                     'DomainNameProxyService': False, 'PrivacyServiceStatus': 'CLOSE', 'CnnicPrivacyServiceStatus': 'CLOSE',
+                     'Email': 'hostmaster@' + name, 'EmailVerificationStatus': 1,
                      'EmailVerificationClientHold': False, 'UserId': '1234567890123456'})
     return item
 
@@ -328,18 +338,83 @@ def query_domain_by_domain_name(store, request):
     return domain_item(row, request.now, list_style=False)
 
 
+# QueryDomainList filters on fields of the rendered item (the SDK request name -> the item's field).
+LIST_ITEM_FILTERS = (
+    ('DomainGroupId', 'DomainGroupId'), ('ProductDomainType', 'DomainType'), ('Registrar', 'Registrar'),
+    ('ResourceGroupId', 'ResourceGroupId'), ('Ccompany', 'Ccompany'),
+)
+QUERY_TYPE_STATUS = {'1': '1', '2': '2'}  # QueryType 1: renewal required, 2: redemption required (DomainStatus)
+PRODUCT_DOMAIN_TYPES = ('New gTLD', 'gTLD', 'ccTLD')
+
+
+def milliseconds_range(params, start_name, end_name):
+    """(start, end) epoch seconds of a ``Start*``/``End*`` pair of millisecond timestamps (either may be None)."""
+    start = integer(params, start_name, minimum=0)
+    end = integer(params, end_name, minimum=0)
+    if start is not None and end is not None and end < start:
+        raise invalid(end_name, params[end_name], 'a time not before %s' % start_name)
+    return (None if start is None else start / 1000.0, None if end is None else end / 1000.0)
+
+
+def domain_list_filter(params):
+    """A predicate on list items for the filters the store does not apply, or None when there are none."""
+    checks = []
+    for request_name, field in LIST_ITEM_FILTERS:
+        wanted = text(params, request_name)
+        if wanted is not None:
+            checks.append(lambda item, field=field, wanted=wanted: str(item.get(field)) == wanted)
+    if text(params, 'ProductDomainType') not in (None,) + PRODUCT_DOMAIN_TYPES:
+        raise invalid('ProductDomainType', params['ProductDomainType'], ', '.join(PRODUCT_DOMAIN_TYPES))
+    query_type = text(params, 'QueryType')
+    if query_type is not None:
+        if query_type not in QUERY_TYPE_STATUS:
+            raise invalid('QueryType', query_type, '1 (renewal required) or 2 (redemption required)')
+        checks.append(lambda item: item.get('DomainStatus') == QUERY_TYPE_STATUS[query_type])
+    auto_renew = boolean(params, 'AutoRenewEnabled')
+    if auto_renew is not None:
+        checks.append(lambda item: bool(item.get('AutoRenewEnabled')) == auto_renew)
+    tags = [(params.get('Tag.%d.Key' % index), params.get('Tag.%d.Value' % index))
+            for index in sorted({int(key.split('.')[1]) for key in params if re.match(r'^Tag\.\d+\.(Key|Value)$', key)})]
+    for key, value in tags:
+        checks.append(lambda item, key=key, value=value: any(
+            tag.get('Key') == key and (value in (None, '') or tag.get('Value') == value)
+            for tag in (item.get('Tag') or {}).get('Tag') or []))
+    if not checks:
+        return None
+    return lambda item: all(check(item) for check in checks)
+
+
 def query_domain_list(store, request):
     params = request.params
     page_num, page_size = paging(params)
     order_key = text(params, 'OrderKeyType')
     if order_key not in (None, 'RegistrationDate', 'ExpirationDate'):
         raise invalid('OrderKeyType', order_key, 'RegistrationDate or ExpirationDate')
-    order_by = (text(params, 'OrderByType') or 'DESC' if order_key else 'ASC').upper()
+    # OrderByType defaults to DESC, with or without OrderKeyType (the SDK model's documentation)
+    order_by = (text(params, 'OrderByType') or 'DESC').upper()
     if order_by not in ('ASC', 'DESC'):
         raise invalid('OrderByType', params.get('OrderByType'), 'ASC or DESC')
-    search = (text(params, 'DomainName') or '').lower() or None
-    total, rows = store.domains_page(request.now, page_num, page_size, search, order_key, order_by == 'DESC')
-    return envelope(total, page_num, page_size, 'Domain', [domain_item(row, request.now, list_style=True) for row in rows])
+    query = {
+        'search': (text(params, 'DomainName') or '').strip().lower().rstrip('.') or None,
+        'nameserver': (text(params, 'Dns') or '').strip().lower().rstrip('.') or None,
+        'registered': milliseconds_range(params, 'StartRegistrationDate', 'EndRegistrationDate'),
+        'expires': milliseconds_range(params, 'StartExpirationDate', 'EndExpirationDate'),
+    }
+    with_dns = request.behaviour.list_dns
+    keep = domain_list_filter(params)
+    if keep is None:
+        total, rows = store.domains_page(request.now, page_num, page_size, order_key=order_key,
+                                         descending=order_by == 'DESC', **query)
+        items = [domain_item(row, request.now, list_style=True, with_dns=with_dns) for row in rows]
+    else:
+        _total, rows = store.domains_page(request.now, 1, None, order_key=order_key, descending=order_by == 'DESC', **query)
+        matching = [item for item in (domain_item(row, request.now, list_style=True) for row in rows) if keep(item)]
+        total = len(matching)
+        items = matching[(page_num - 1) * page_size:page_num * page_size]
+        if not with_dns:
+            for item in items:
+                item.pop('DnsList', None)
+    return envelope(total, page_num, page_size, 'Domain', items)
 
 
 ACTIONS = {

@@ -183,6 +183,12 @@ def parse_action_rates(name, value):
     return rates
 
 
+def parse_bool(name, value):
+    if not isinstance(value, bool):
+        raise SettingError('%s %r: expected true or false' % (name, value))
+    return value
+
+
 def parse_regex(name, value):
     if value in (None, ''):
         return None
@@ -209,6 +215,8 @@ class Behaviour:
     # Requests per second the account may send (0: no limit), over all actions and per action.
     rate_limit: float = 0.0
     action_rate_limits: dict = dataclasses.field(default_factory=dict)
+    # False: QueryDomainList items carry no DnsList, as older API versions answered.
+    list_dns: bool = True
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -227,6 +235,7 @@ class Behaviour:
             'retry_after_ms': lambda v: parse_non_negative('retry_after_ms', v, int),
             'rate_limit': lambda v: parse_non_negative('rate_limit', v),
             'action_rate_limits': lambda v: parse_action_rates('action_rate_limits', v),
+            'list_dns': lambda v: parse_bool('list_dns', v),
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -247,6 +256,7 @@ class Behaviour:
             'retry_after_ms': self.retry_after_ms,
             'rate_limit': self.rate_limit,
             'action_rate_limits': dict(self.action_rate_limits),
+            'list_dns': self.list_dns,
         }
 
 
@@ -278,6 +288,8 @@ def build_parser():
                         help='requests per second the account may send; more are refused with Throttling.User (default: no limit)')
     parser.add_argument('--action-rate-limit', metavar='ACTION=RPS[,ACTION=RPS...]',
                         help='requests per second per action; more are refused with Throttling.Api')
+    parser.add_argument('--list-without-dns', action='store_true',
+                        help='QueryDomainList items carry no DnsList (as older API versions answered)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -308,6 +320,7 @@ def parse_args(argv=None):
             'retry_after_ms': args.retry_after_ms,
             'rate_limit': args.rate_limit,
             'action_rate_limits': args.action_rate_limit,
+            'list_dns': not args.list_without_dns,
         })
     except SettingError as exc:
         parser.error(str(exc))

@@ -260,7 +260,7 @@ class Emulator:
             raise SettingError('seed: per_task %r: expected a whole number >= 1' % (per_task,))
         domains = spec.get('domains')
         if domains is None:
-            domains = [row[0] for row in self.store.domains_page(time.time(), 1, 10 ** 9)[1]]
+            domains = [row[0] for row in self.store.domains_page(time.time(), 1, None, order_key='name', descending=False)[1]]
         if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
             raise SettingError('seed: domains %r: expected a non-empty list of names (or registered domains)' % (domains,))
         domains = list(dict.fromkeys(d.strip().lower() for d in domains))

@@ -97,6 +97,10 @@ TASK_COLUMNS = 'seq, task_no, task_type, created_ms, first_exec, complete_at, de
 DOMAIN_COLUMNS = 'name, instance_id, dns, registered, expires'
 
 
+def _like_escape(text):
+    return text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+
+
 def instance_id_for(name):
     return 'S' + hashlib.sha1(name.encode('utf-8')).hexdigest()[:15].upper()
 
@@ -490,22 +494,44 @@ class Store:
         return list(DEFAULT_NAMESERVERS)
 
     def has_domains_under(self, zone):
-        escaped = zone.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
         return self._connection().execute("SELECT 1 FROM domains WHERE name LIKE ? ESCAPE '\\' LIMIT 1",
-                                          ('%.' + escaped,)).fetchone() is not None
+                                          ('%.' + _like_escape(zone),)).fetchone() is not None
 
-    def domains_page(self, now, page_num, page_size, search=None, order_key=None, descending=False):
+    def domains_page(self, now, page_num, page_size, search=None, nameserver=None, registered=(None, None),
+                     expires=(None, None), order_key=None, descending=True):
+        """(total, rows) of one page of the domains (every matching row when ``page_size`` is None).
+
+        ``search``: part of the name; ``nameserver``: one of the domain's nameservers; ``registered`` and
+        ``expires``: (start, end) epoch seconds, either None.  Ordered by ``order_key``
+        (``RegistrationDate``/``ExpirationDate``, ``name`` for the control plane; by default the time the domain
+        joined the account, which for the emulator is its registration), then by name.
+        """
         self.apply_due(now)
-        where, args = '', []
+        conditions, args = [], []
         if search:
-            where, args = " WHERE name LIKE ? ESCAPE '\\'", ['%' + search.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%']
-        order = {'RegistrationDate': 'registered', 'ExpirationDate': 'expires'}.get(order_key, 'name')
+            conditions.append("name LIKE ? ESCAPE '\\'")
+            args.append('%' + _like_escape(search) + '%')
+        if nameserver:
+            conditions.append("dns LIKE ? ESCAPE '\\'")
+            args.append('%' + _like_escape(json.dumps(nameserver)) + '%')
+        for column, (low, high) in (('registered', registered), ('expires', expires)):
+            if low is not None:
+                conditions.append('%s >= ?' % column)
+                args.append(low)
+            if high is not None:
+                conditions.append('%s <= ?' % column)
+                args.append(high)
+        where = (' WHERE ' + ' AND '.join(conditions)) if conditions else ''
+        order = {'ExpirationDate': 'expires', 'name': 'name'}.get(order_key, 'registered')
         direction = 'DESC' if descending else 'ASC'
+        limit, limit_args = '', []
+        if page_size is not None:
+            limit, limit_args = ' LIMIT ? OFFSET ?', [page_size, (page_num - 1) * page_size]
         with self.read() as connection:
             total = connection.execute('SELECT COUNT(*) FROM domains' + where, args).fetchone()[0]
             rows = connection.execute(
-                'SELECT %s FROM domains%s ORDER BY %s %s, name LIMIT ? OFFSET ?' % (DOMAIN_COLUMNS, where, order, direction),
-                args + [page_size, (page_num - 1) * page_size]).fetchall()
+                'SELECT %s FROM domains%s ORDER BY %s %s, name%s' % (DOMAIN_COLUMNS, where, order, direction, limit),
+                args + limit_args).fetchall()
         return total, rows
 
     # -- statistics ---------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ def test_domain_file_and_seeded_domains(tmp_path):
     with EmulatorProcess('--domain-file', str(listing)) as emulator:
         client = SignedClient(emulator.url)
         body = client.call('QueryDomainList', {'PageNum': 1, 'PageSize': 10}).body
-        assert [item['DomainName'] for item in body['Data']['Domain']] == ['mine.example', 'second.example']
+        # newest registration first: the file's names are registered in its order
+        assert [item['DomainName'] for item in body['Data']['Domain']] == ['second.example', 'mine.example']
         client.close()
     with EmulatorProcess('--domain-file', str(listing), '--domains', '3') as emulator:
         assert emulator.stats()['domains'] == 5

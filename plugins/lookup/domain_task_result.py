@@ -45,6 +45,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - aliyun.domain.connection
   - aliyun.domain.connection.plugins
   - aliyun.domain.task_result
 notes:

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) aliyun.domain contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""AliyunDomainLookupBase with the PLUGINS doc fragment loaded into Ansible's real config manager."""
+"""AliyunDomainLookupBase with the connection doc fragment and its PLUGINS variant loaded into Ansible's real config manager."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,6 +12,7 @@ import yaml
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.utils.plugin_docs import merge_fragment
 
 from ansible_collections.aliyun.domain.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.aliyun.domain.plugins.plugin_utils import _lookup
@@ -31,10 +32,16 @@ class LookupModule(AliyunDomainLookupBase):
             return [client.call(terms[0])]
 
 
+def plugin_options():
+    """The connection options as a lookup documents them: the fragment with PLUGINS merged in, as Ansible merges them."""
+    options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    merge_fragment(options, yaml.safe_load(ModuleDocFragment.PLUGINS)['options'])
+    return options
+
+
 @pytest.fixture(autouse=True)
 def probe_definitions(clean_connection_environment):
-    options = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
-    C.config.initialize_plugin_configuration_definitions('lookup', PROBE_NAME, options)
+    C.config.initialize_plugin_configuration_definitions('lookup', PROBE_NAME, plugin_options())
 
 
 def probe():
@@ -43,27 +50,21 @@ def probe():
     return lookup
 
 
-def test_plugins_fragment_is_the_modules_fragment_plus_sources():
-    modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+def test_plugins_fragment_only_adds_sources_to_the_documented_options():
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
     plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)
-    for option in plugins['options'].values():
-        option.pop('env', None)
-        option.pop('vars')
-    assert plugins == modules
-
-
-def test_plugins_fragment_documents_the_same_options_as_the_modules_fragment():
-    modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
-    assert set(modules) == set(plugins)
-    for name in modules:
-        assert modules[name].get('type') == plugins[name].get('type')
-        assert modules[name].get('default') == plugins[name].get('default')
-        assert plugins[name]['vars'] == [{'name': 'aliyun_domain_%s' % name}]
+    assert list(plugins) == ['options']
+    for name, sources in plugins['options'].items():
+        assert name in documented and set(sources) <= {'env', 'vars'}, name
+    options = plugin_options()
+    # the fragment promises a variable aliyun_domain_<option> for every option
+    assert all(options[name]['vars'] == [{'name': 'aliyun_domain_%s' % name}] for name in documented)
+    assert options['access_key_secret']['description'] == documented['access_key_secret']['description']
+    assert options['timeout']['default'] == 10 and options['timeout']['vars'] == [{'name': 'aliyun_domain_timeout'}]
     # Ansible takes the last environment variable that is set
     for name in ('access_key_id', 'access_key_secret', 'security_token', 'profile'):
-        assert plugins[name]['env'][-1]['name'].startswith('ALIBABA_CLOUD_')
-        assert plugins[name]['env'][0]['name'].startswith('ALICLOUD_')
+        assert options[name]['env'][-1]['name'].startswith('ALIBABA_CLOUD_')
+        assert options[name]['env'][0]['name'].startswith('ALICLOUD_')
 
 
 def test_alibaba_cloud_environment_wins_over_legacy_in_lookups(monkeypatch, server):

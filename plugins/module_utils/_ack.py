@@ -17,11 +17,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainResponseError,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_journal
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_final_results
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import iter_task_results
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import FINAL_STATUS_CODES
 
 ACTION = 'AcknowledgeTaskResult'
 DEFAULT_BATCH_SIZE = 100
@@ -231,13 +230,11 @@ def from_journal(path, task_nos):
     A journal without such results (or no journal yet) gives an empty request: nothing of those
     tasks is known to be final, so nothing is confirmed. The records never pass through templating.
     """
-    wanted = set(task_nos)
     task_detail_nos = []
     task_no_by_detail = {}
-    for record in read_journal(path):
-        if record.get('task_no') in wanted and record.get('task_status_code') in FINAL_STATUS_CODES:
-            task_detail_nos.append(record['task_detail_no'])
-            task_no_by_detail.setdefault(record['task_detail_no'], record['task_no'])
+    for record in read_final_results(path, task_nos):
+        task_detail_nos.append(record['task_detail_no'])
+        task_no_by_detail.setdefault(record['task_detail_no'], record['task_no'])
     return AckRequest(JOURNAL_OPTION, _unique(task_detail_nos), task_no_by_detail)
 
 

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - not a POSIX system
     HAS_FCNTL = False
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import FINAL_STATUS_CODES
 
 JOURNAL_KEY = 'task_detail_no'
 
@@ -107,6 +108,14 @@ def read_journal(path):
         if exc.errno == errno.ENOENT:
             return
         raise JournalError('journal %s: cannot read: %s' % (path, exc.strerror or exc))
+
+
+def read_final_results(path, task_nos):
+    """The final results of ``task_nos`` in the journal at ``path``, in file order (ack and the report read these)."""
+    wanted = set(task_nos)
+    for record in read_journal(path):
+        if record.get('task_no') in wanted and record.get('task_status_code') in FINAL_STATUS_CODES:
+            yield record
 
 
 class JournalWriter(object):

@@ -35,6 +35,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._response import fir
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import (
     REJECTED_CODES,
     THROTTLING_CODES,
+    AdaptiveRateLimiter,
     RetryPolicy,
     parse_retry_after,
 )
@@ -107,8 +108,9 @@ class DomainClient(object):
         self.retry_policy = RetryPolicy(max_retries=self.settings.max_retries, rand=rand)
         self.api_calls = 0
         self.request_ids = []
-        # Set once a request was throttled: from then on concurrent work goes one request at a time.
-        self.throttled = False
+        # Every request of this client, from any thread, passes it: after the first throttling answer
+        # the client paces itself at a rate that adapts to the service's limit.
+        self.rate_limiter = AdaptiveRateLimiter(clock=clock, sleep=sleep)
         self._session = session
         self._shared_session = session is not None
         self._owner_thread = threading.current_thread()
@@ -267,11 +269,15 @@ class DomainClient(object):
         query = self._business_params(params)
         retry_number = 0
         while True:
+            self.rate_limiter.acquire()
+            sent_at = self.clock()
             try:
-                return self._attempt(action, query)
+                data = self._attempt(action, query)
             except DomainConfigError:
                 raise
             except DomainError as error:
+                if isinstance(error, DomainApiError):
+                    self._record_answer(action, error.api_code in THROTTLING_CODES, sent_at)
                 if mutating and isinstance(error, DomainApiError) and error.api_code not in REJECTED_CODES and (
                         error.http_status is None or error.http_status >= 500
                         or isinstance(error, DomainResponseError)):
@@ -279,15 +285,25 @@ class DomainClient(object):
                 pause = self.retry_policy.next_delay(
                     error, retry_number, mutating=mutating, now=self.clock(), deadline=deadline,
                     retry_after=getattr(error, 'retry_after', None))
-                if getattr(error, 'api_code', None) in THROTTLING_CODES and not self.throttled:
-                    self.throttled = True
-                    self._log('%s: throttled; further concurrent calls go one at a time' % action)
                 if pause is None:
                     raise
                 retry_number += 1
                 self._log('%s: %s; retry %d of %d in %.2fs' % (
                     action, error.code, retry_number, self.retry_policy.max_retries, pause))
                 self.sleep(pause)
+            else:
+                self._record_answer(action, False, sent_at)
+                return data
+
+    @property
+    def throttled(self):
+        """True once the service throttled this client (it paces itself from then on)."""
+        return self.rate_limiter.throttles > 0
+
+    def _record_answer(self, action, throttled, sent_at):
+        rate = self.rate_limiter.record(throttled, sent_at)
+        if throttled:
+            self._log('%s: throttled; pacing requests at %.1f/s' % (action, rate))
 
     # --- pagination ------------------------------------------------------------------------------
 
@@ -304,9 +320,9 @@ class DomainClient(object):
 
         Yields ``(argument, result, error)`` in the arguments' order, ``error`` being the DomainError
         the call raised (``result`` is then None). After a call fails no new call is started; calls
-        already in flight finish and are yielded; arguments never started are not yielded. After
-        throttling (``self.throttled``) at most one call is in flight. ``concurrency`` 1 is a plain
-        sequential loop in the caller's thread.
+        already in flight finish and are yielded; arguments never started are not yielded. Under
+        throttling the client's rate limiter paces the calls of every worker. ``concurrency`` 1 is a
+        plain sequential loop in the caller's thread.
         """
         arguments = list(arguments)
         if concurrency <= 1 or len(arguments) <= 1:
@@ -330,7 +346,7 @@ class DomainClient(object):
         failed = False
         try:
             while pending or (not failed and next_index < len(arguments)):
-                while not failed and next_index < len(arguments) and len(pending) < (1 if self.throttled else concurrency):
+                while not failed and next_index < len(arguments) and len(pending) < concurrency:
                     pending.append((arguments[next_index], self._pool.submit(_capture, function, arguments[next_index])))
                     next_index += 1
                 argument, head = pending[0]

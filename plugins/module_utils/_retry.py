@@ -7,14 +7,24 @@ Classification is by the error's Code, never by HTTP status alone: the gateway a
 throttling with HTTP 400.  Authentication and parameter errors are never retried.  A call that
 changes state is only re-sent when the service certainly did not act on it (throttled, service
 unavailable, or the request never left this machine).
+
+Under a sustained rate limit the client paces itself (``AdaptiveRateLimiter``): nothing is held back
+until the service first throttles it; from then on every request of the client, from any of its
+threads, waits for a token, and the rate adapts as in TCP CUBIC (and the AWS SDKs' adaptive retry
+mode): down to 70 % of the rate at which the throttling came, then back up along a cubic curve that
+flattens out near that rate and probes beyond it only slowly, never above twice the rate actually
+measured.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import math
 import random
+import threading
+import time
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainApiError,
@@ -96,3 +106,102 @@ class RetryPolicy(object):
         if deadline is not None and now is not None and now + pause > deadline:
             return None
         return pause
+
+
+class AdaptiveRateLimiter(object):
+    """A token bucket shared by every thread of one client, its rate adapted to throttling (CUBIC).
+
+    ``acquire()`` before each request (returns the seconds it waited); ``record(throttled)`` after each
+    answer. ``clock``/``sleep`` are injectable so that tests run on a fake clock.
+    """
+
+    # The rate after a throttling answer, as a share of the rate at which it came.
+    BETA = 0.7
+    # How fast the rate grows back: rate(t) = R * (1 + SCALE * (t - K)**3), R the rate at throttling
+    # and K the seconds until it is reached again (about 2 s). botocore's curve is the same at 10
+    # requests/s, but in absolute units; relative to R the share of throttled requests is the same
+    # under any limit (in absolute units a limit of 2/s would see every fourth request refused).
+    SCALE = 0.04
+    MIN_RATE = 0.5
+    # Never more than this many times the rate the client actually achieved over the last second, so
+    # that a quiet spell (a wait between probes) does not leave room for a burst.
+    MAX_RATE_OVER_MEASURED = 2.0
+    MEASURE_SECONDS = 1.0
+
+    def __init__(self, clock=time.monotonic, sleep=time.sleep):
+        self.clock = clock
+        self.sleep = sleep
+        self.enabled = False
+        self.rate = None
+        self.throttles = 0
+        self._lock = threading.Lock()
+        self._tokens = 0.0
+        self._filled_at = None
+        self._rate_at_throttling = 0.0
+        self._recovery_seconds = 0.0
+        self._throttled_at = None
+        self._answers = collections.deque()
+
+    def acquire(self):
+        """Take a token, waiting for it if the bucket is empty; seconds waited (0 while not pacing)."""
+        with self._lock:
+            if not self.enabled:
+                return 0.0
+            self._refill(self.clock())
+            # A reservation: tokens may go negative, each waiter sleeping until its own token is due,
+            # so that threads queue in order without a condition variable (and a fake clock just works).
+            self._tokens -= 1.0
+            pause = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if pause > 0:
+            self.sleep(pause)
+        return pause
+
+    def record(self, throttled, sent_at=None):
+        """Adapt the rate to one answer to a request sent at ``sent_at``; the new rate (None while not pacing).
+
+        A throttling answer to a request sent before the last reduction says nothing new (it was sent
+        at the old rate), so it does not reduce the rate again: one reduction per burst, as in TCP.
+        """
+        with self._lock:
+            now = self.clock()
+            measured = self._measure(now)
+            if throttled:
+                self.throttles += 1
+                if self.enabled and sent_at is not None and sent_at < self._throttled_at:
+                    return self.rate
+                at_throttling = measured if not self.enabled else min(measured, self.rate)
+                self._rate_at_throttling = at_throttling
+                self._recovery_seconds = ((1 - self.BETA) / self.SCALE) ** (1 / 3.0)
+                self._throttled_at = now
+                wanted = at_throttling * self.BETA
+                self.enabled = True
+            elif not self.enabled:
+                return None
+            else:
+                since = now - self._throttled_at - self._recovery_seconds
+                wanted = self._rate_at_throttling * (1 + self.SCALE * since ** 3)
+            self._set_rate(min(wanted, self.MAX_RATE_OVER_MEASURED * measured), now)
+            return self.rate
+
+    def _measure(self, now):
+        """Answers per second over the last MEASURE_SECONDS (this one included)."""
+        answers = self._answers
+        answers.append(now)
+        while answers and answers[0] <= now - self.MEASURE_SECONDS:
+            answers.popleft()
+        return len(answers) / self.MEASURE_SECONDS
+
+    def _refill(self, now):
+        if self._filled_at is not None:
+            capacity = max(1.0, self.rate)
+            self._tokens = min(capacity, self._tokens + (now - self._filled_at) * self.rate)
+        self._filled_at = now
+
+    def _set_rate(self, rate, now):
+        if self.rate is not None:
+            # tokens earned so far are earned at the old rate
+            self._refill(now)
+        else:
+            self._filled_at = now
+        self.rate = max(self.MIN_RATE, rate)
+        self._tokens = min(self._tokens, max(1.0, self.rate))

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput'}
+EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit'}
 ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
 
 
@@ -56,5 +56,8 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
         for variant in ('full', 'journal'):
             assert per_size[variant][0]['module_rss_mib'] > 0, variant
             assert per_size[variant][0]['playbook_rss_mib'] > 0, variant
+
+    paced = report['scenarios']['rate_limit']['samples']
+    assert paced and all(sample['requests'] > 0 and 0 <= sample['throttled'] <= sample['requests'] for sample in paced), paced
 
     assert 'scenario' in process.stdout and 'ours' in process.stdout, 'the table was not printed'

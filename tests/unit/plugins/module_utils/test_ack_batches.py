@@ -83,11 +83,15 @@ def test_second_run_confirms_nothing_new_and_is_unchanged(api, clock):
 def test_transient_errors_are_retried_and_counted_once(api, clock):
     ours = numbers_of(api, OURS)
     api.fail_next(2, code='Throttling.User')
-    outcome = ack.acknowledge(make_client(api, clock), ours, batch_size=100)
+    client = make_client(api, clock)
+    paced = []
+    client.rate_limiter.sleep = paced.append
+    outcome = ack.acknowledge(client, ours, batch_size=100)
     assert api.count('AcknowledgeTaskResult') == 3
     assert outcome.acknowledged_count == 5
     assert outcome.batches[0]['status'] == 'confirmed'
-    assert len(clock.sleeps) == 2
+    # two backoffs, and each retry waited for the client's pacing
+    assert len(clock.sleeps) == 2 and len(paced) == 2
 
 
 class FailingOnCall(FakeTaskApi):

@@ -105,9 +105,13 @@ def test_throttling_is_retried_with_full_jitter_backoff_and_logged(server):
     server.handler = lambda request: answers.pop(0)
     recorder = Recorder()
     client = make_client(server.url, recorder)
+    paced = []
+    # the pacing that follows throttling is tested in test_rate_limiter.py; here only the backoff
+    client.rate_limiter.sleep = paced.append
     assert client.call('PollTaskResult') == {'RequestId': 'ok'}
     # rand() is 0.5: half of 0.2, 0.4, 0.8 seconds
     assert recorder.sleeps == pytest.approx([0.1, 0.2, 0.4])
+    assert len(paced) == 3
     assert len(recorder.lines) >= 3 and 'Throttling' in recorder.lines[-1] and 'retry 3 of 5' in recorder.lines[-1]
 
 

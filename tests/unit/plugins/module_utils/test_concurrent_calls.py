@@ -147,42 +147,6 @@ def test_a_failure_starts_no_new_batch_and_batches_in_flight_are_reported(clock)
     assert result['batches'][4]['task_detail_nos'] == [numbers[4]]
 
 
-def test_after_throttling_batches_go_one_at_a_time(clock):
-    api, numbers = seeded_api(clock, 10)
-    throttled = threading.Event()
-    # The first request is throttled; the other first three wait for that answer.
-    for number in numbers[1:4]:
-        api.hold[number] = throttled
-    original_handle = api.handle
-    answered_first = []
-
-    def handle(action, params):
-        first = params.get('TaskDetailNo.1')
-        if first == numbers[0] and not answered_first:
-            answered_first.append(first)
-            with api.lock:
-                api.calls.append((action, params))
-            throttled.set()
-            return FakeResponse(400, {'Code': 'Throttling.User', 'Message': 'Request was denied due to user flow control.',
-                                      'RequestId': 'REQ-THROTTLED'})
-        return original_handle(action, params)
-
-    api.handle = handle
-    lines = []
-    client = make_client(api, clock)
-    client.log = lines.append
-    outcome = ack.acknowledge(client, numbers, batch_size=1, concurrency=4)
-
-    assert outcome.error is None and outcome.acknowledged_count == 10
-    assert client.throttled
-    # the throttled request waited its backoff (the fake clock's only sleep) before it was sent again
-    assert len(clock.sleeps) == 1
-    assert api.count('AcknowledgeTaskResult') == 11
-    later = [count for number, count in api.in_flight_at_arrival if number in numbers[4:]]
-    assert len(later) == 6 and later == [1] * 6
-    assert any('throttled; further concurrent calls go one at a time' in line for line in lines)
-
-
 def test_concurrency_one_is_strictly_sequential(clock):
     api, numbers = seeded_api(clock, 5)
     outcome = ack.acknowledge(make_client(api, clock), numbers, batch_size=1, concurrency=1)

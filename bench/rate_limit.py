@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 
-from bench.common import BenchError, counters, credential_env, median, run_playbook, start_emulator
+from bench.common import BenchError, credential_env, median, run_playbook, start_emulator
 
 NAMESERVERS = ['ns1.paced.example.net', 'ns2.paced.example.net']
 TARGET_SHARE = 0.10

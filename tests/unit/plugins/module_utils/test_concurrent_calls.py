@@ -20,7 +20,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils import _ack as ack
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainConfigError
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeResponse,
     FakeTaskApi,
     make_client,
 )

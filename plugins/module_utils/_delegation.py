@@ -550,18 +550,19 @@ class DelegationCheck(object):
         deadline = self.clock() + timeout
         pause = FIRST_RECHECK
         pending = list(servers)
-        confirmed = {}
+        confirmed, latest = {}, {}
         while True:
             result['checks'] += 1
             rows = self.look(domain, pending)
+            # rows answer this round's pending servers only: servers confirmed earlier keep their row
+            latest.update(zip(pending, rows))
             for row, server in zip(rows, pending):
                 if row['nameservers'] == targets:
                     confirmed[server] = row
                 elif row['nameservers'] and not result['old_nameservers']:
                     result['old_nameservers'] = row['nameservers']
             pending = [server for server in pending if server not in confirmed]
-            latest = dict((server, row) for server, row in zip(servers, rows))
-            result['parent_servers'] = [confirmed.get(server) or latest.get(server) for server in servers]
+            result['parent_servers'] = [latest[server] for server in servers]
             if not pending or not wait:
                 break
             remaining = deadline - self.clock()

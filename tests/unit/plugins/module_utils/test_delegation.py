@@ -1,0 +1,504 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The delegation checks (_delegation.py) against fake DNS servers at the transport boundary.
+
+Only ``dns.query.udp``/``dns.query.tcp`` are replaced: every question is a real dnspython message,
+answered by a table of fake servers keyed by ``(ip, port)``; everything above (resolution, parent
+discovery, the SOA/NS/DNSKEY/DS logic, waiting) is the real code.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import threading
+
+import dns.dnssec
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+import pytest
+
+from ansible_collections.aliyun.domain.plugins.module_utils._delegation import (
+    DelegationChecker,
+    DnsQueryError,
+    DnsTransport,
+    parse_server,
+    target_nameservers,
+    validate_nameserver_addresses,
+    validate_seconds,
+    validate_servers,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+
+RESOLVER = ('10.0.0.53', 53)
+PARENT_A = ('10.1.0.1', 53)
+PARENT_B = ('10.1.0.2', 53)
+NS1 = ('10.2.0.1', 53)
+NS2 = ('10.2.0.2', 53)
+TARGETS = ['ns1.target.test', 'ns2.target.test']
+OLD = ['ns1.old.test', 'ns2.old.test']
+DOMAIN = 'example.com'
+
+
+def _rrset(name, rdtype, ttl, texts):
+    return dns.rrset.from_text_list(dns.name.from_text(name), ttl, dns.rdataclass.IN, rdtype, texts)
+
+
+def _dnskey(seed):
+    public = hashlib.sha512(seed.encode()).digest()
+    return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, '257 3 13 %s' % base64.b64encode(public).decode())
+
+
+class FakeServer(object):
+    """Answers from a table ``(qname, type) -> dict(rcode, aa, answer, authority, additional)``."""
+
+    def __init__(self, refuse_unknown=True):
+        self.table = {}
+        self.refuse_unknown = refuse_unknown
+        self.failure = None   # an exception to raise instead of answering (both transports)
+        self.udp_failure = None
+        self.truncate = False
+
+    def add(self, qname, rdtype, **answer):
+        self.table[(dns.name.from_text(qname), dns.rdatatype.from_text(rdtype))] = answer
+
+    def respond(self, query):
+        question = query.question[0]
+        response = dns.message.make_response(query)
+        entry = self.table.get((question.name, question.rdtype))
+        if entry is None:
+            response.set_rcode(dns.rcode.REFUSED if self.refuse_unknown else dns.rcode.NOERROR)
+            return response
+        response.set_rcode(entry.get('rcode', dns.rcode.NOERROR))
+        if entry.get('aa'):
+            response.flags |= dns.flags.AA
+        for section in ('answer', 'authority', 'additional'):
+            getattr(response, section).extend(entry.get(section, ()))
+        return response
+
+
+class FakeDns(object):
+    """The network: servers by ``(ip, port)``; unknown addresses time out."""
+
+    def __init__(self):
+        self.servers = {}
+        self.asked = []
+        self.lock = threading.Lock()
+
+    def server(self, address, **options):
+        return self.servers.setdefault(address, FakeServer(**options))
+
+    def _ask(self, query, ip, port, over):
+        with self.lock:
+            self.asked.append((over, (ip, port), query.question[0].name.to_text(), query.question[0].rdtype,
+                               bool(query.flags & dns.flags.RD)))
+        server = self.servers.get((ip, port))
+        if server is None:
+            raise dns.exception.Timeout()
+        if server.failure is not None:
+            raise server.failure
+        if over == 'udp' and server.udp_failure is not None:
+            raise server.udp_failure
+        response = server.respond(query)
+        if over == 'udp' and server.truncate:
+            response.answer, response.authority, response.additional = [], [], []
+            response.flags |= dns.flags.TC
+        return response
+
+    def udp(self, query, ip, timeout=None, port=53):
+        return self._ask(query, ip, port, 'udp')
+
+    def tcp(self, query, ip, timeout=None, port=53):
+        return self._ask(query, ip, port, 'tcp')
+
+    def transport(self, retries=1):
+        return DnsTransport(timeout=0.5, retries=retries, udp=self.udp, tcp=self.tcp)
+
+
+def serve_zone(server, domain, nameservers, serial=2026010101, dnskeys=None):
+    soa = _rrset(domain, 'SOA', 300, ['%s. hostmaster.%s. %d 3600 600 604800 300' % (nameservers[0], domain, serial)])
+    server.add(domain, 'SOA', aa=True, answer=[soa])
+    server.add(domain, 'NS', aa=True, answer=[_rrset(domain, 'NS', 300, [ns + '.' for ns in nameservers])])
+    if dnskeys:
+        server.add(domain, 'DNSKEY', aa=True, answer=[dns.rrset.from_rdata_list(dns.name.from_text(domain), 300, dnskeys)])
+    else:
+        server.add(domain, 'DNSKEY', aa=True, authority=[soa])
+
+
+def refer(server, domain, nameservers, ttl=172800, ds=None):
+    server.add(domain, 'NS', authority=[_rrset(domain, 'NS', ttl, [ns + '.' for ns in nameservers])])
+    if ds:
+        server.add(domain, 'DS', aa=True, answer=[dns.rrset.from_rdata_list(dns.name.from_text(domain), ttl, ds)])
+    else:
+        server.add(domain, 'DS', aa=True, authority=[_rrset('com', 'SOA', 900, ['a.nic.com. h.nic.com. 1 1800 900 604800 86400'])])
+
+
+@pytest.fixture
+def world():
+    """A resolver that knows the targets' addresses and the parent zone; two target servers; two parents."""
+    net = FakeDns()
+    resolver = net.server(RESOLVER)
+    resolver.add('com', 'NS', answer=[_rrset('com', 'NS', 172800, ['a.nic.com.', 'b.nic.com.'])])
+    resolver.add('example.com', 'NS', answer=[])
+    for name, address in (('a.nic.com', PARENT_A), ('b.nic.com', PARENT_B), (TARGETS[0], NS1), (TARGETS[1], NS2)):
+        resolver.add(name, 'A', answer=[_rrset(name, 'A', 300, [address[0]])])
+        resolver.add(name, 'AAAA', answer=[])
+    for address in (NS1, NS2):
+        serve_zone(net.server(address), DOMAIN, TARGETS)
+    for address in (PARENT_A, PARENT_B):
+        refer(net.server(address), DOMAIN, OLD)
+    return net
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+        self.on_sleep = None
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep:
+            self.on_sleep(self)
+
+
+def checker(net, clock=None, **options):
+    clock = clock or FakeClock()
+    options.setdefault('resolvers', [RESOLVER])
+    return DelegationChecker(transport=net.transport(), clock=clock, sleep=clock.sleep,
+                             wall_clock=lambda: 1767225600.0 + clock.now, **options)
+
+
+# -- option validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('192.0.2.1', ('192.0.2.1', 53)),
+    ('192.0.2.1:5353', ('192.0.2.1', 5353)),
+    (' 192.0.2.1 ', ('192.0.2.1', 53)),
+    ('2001:db8::1', ('2001:db8::1', 53)),
+    ('[2001:DB8::1]:53', ('2001:db8::1', 53)),
+    ('[::1]:65535', ('::1', 65535)),
+])
+def test_parse_server_accepts_the_documented_forms(value, expected):
+    assert parse_server(value) == expected
+
+
+@pytest.mark.parametrize('value', ['ns1.example.com', '192.0.2.1:0', '192.0.2.1:65536', '192.0.2.1:', '[::1',
+                                   '[::1]x', '256.1.1.1', '', 53, None, '192.0.2.1:53:53'])
+def test_parse_server_refuses_what_is_not_an_address(value):
+    assert parse_server(value) is None
+
+
+def test_validate_servers_names_the_option_and_every_bad_value():
+    with pytest.raises(DomainConfigError) as caught:
+        validate_servers(['192.0.2.1', 'resolver.example', '192.0.2.2:99999'], 'resolvers')
+    message = str(caught.value)
+    assert caught.value.option == 'resolvers'
+    assert 'resolvers' in message and "'resolver.example'" in message and "'192.0.2.2:99999'" in message
+    assert "'192.0.2.1'" not in message
+    assert 'ports from 1 to 65535' in message
+
+
+def test_validate_servers_refuses_a_string_and_drops_duplicates():
+    with pytest.raises(DomainConfigError, match='parent_nameservers'):
+        validate_servers('192.0.2.1', 'parent_nameservers')
+    assert validate_servers(['192.0.2.1', '192.0.2.1:53', '192.0.2.2'], 'resolvers') == [('192.0.2.1', 53), ('192.0.2.2', 53)]
+    assert validate_servers(None, 'resolvers') == []
+
+
+def test_validate_nameserver_addresses_normalises_names_and_reports_every_problem():
+    result = validate_nameserver_addresses({'NS1.Example.NET.': '127.0.0.1:5300', 'ns2.example.net': ['::1']},
+                                           'nameserver_addresses')
+    assert result == {'ns1.example.net': [('127.0.0.1', 5300)], 'ns2.example.net': [('::1', 53)]}
+    with pytest.raises(DomainConfigError) as caught:
+        validate_nameserver_addresses({'ns1.example.net': ['not-an-ip'], 'ns2.example.net': [], 'bad name!': ['::1']},
+                                      'nameserver_addresses')
+    message = str(caught.value)
+    assert caught.value.option == 'nameserver_addresses'
+    assert 'not-an-ip' in message and 'ns2.example.net' in message and 'bad name!' in message
+    with pytest.raises(DomainConfigError, match='expected a map'):
+        validate_nameserver_addresses(['ns1.example.net'], 'nameserver_addresses')
+
+
+@pytest.mark.parametrize('value', [-1, 'soon', None, True, float('nan'), float('inf')])
+def test_validate_seconds_refuses_what_is_no_duration(value):
+    with pytest.raises(DomainConfigError, match='delegation_timeout'):
+        validate_seconds(value, 'delegation_timeout')
+
+
+def test_validate_seconds_accepts_numbers_and_numeric_strings():
+    assert validate_seconds('2.5', 'timeout') == 2.5
+    assert validate_seconds(0, 'timeout') == 0.0
+
+
+def test_aliyun_dns_targets_are_alibaba_cloud_dns_servers():
+    assert target_nameservers(aliyun_dns=True) == ['ns1.alidns.com', 'ns2.alidns.com']
+    assert target_nameservers(['NS2.Example.net.', 'ns1.example.net']) == ['ns1.example.net', 'ns2.example.net']
+
+
+# -- transport ------------------------------------------------------------------------------------
+
+
+def test_transport_falls_back_to_tcp_when_the_udp_answer_is_truncated(world):
+    world.servers[NS1].truncate = True
+    answer = world.transport().ask(dns.name.from_text(DOMAIN), dns.rdatatype.SOA, NS1)
+    assert answer.answer
+    assert [entry[0] for entry in world.asked] == ['udp', 'tcp']
+    assert world.asked[0][4] is False  # no recursion asked of an authoritative server
+
+
+def test_transport_retries_a_timeout_and_then_names_the_server():
+    net = FakeDns()
+    transport = net.transport(retries=2)
+    with pytest.raises(DnsQueryError) as caught:
+        transport.ask(dns.name.from_text(DOMAIN), dns.rdatatype.SOA, ('192.0.2.9', 5300))
+    assert '192.0.2.9:5300' in str(caught.value) and 'timed out' in str(caught.value)
+    assert len(net.asked) == 3 and transport.queries == 3
+
+
+def test_transport_tries_tcp_when_udp_fails_with_a_network_error(world):
+    world.servers[NS1].udp_failure = OSError('port unreachable')
+    answer = world.transport().ask(dns.name.from_text(DOMAIN), dns.rdatatype.SOA, NS1)
+    assert answer.flags & dns.flags.AA
+    assert [entry[0] for entry in world.asked] == ['udp', 'tcp']
+
+
+def test_transport_reports_a_server_that_fails_both_ways(world):
+    world.servers[NS1].failure = ConnectionRefusedError('refused')
+    with pytest.raises(DnsQueryError, match='no answer over UDP or TCP'):
+        world.transport(retries=0).ask(dns.name.from_text(DOMAIN), dns.rdatatype.SOA, NS1)
+
+
+# -- pre-flight -----------------------------------------------------------------------------------
+
+
+def test_preflight_passes_targets_that_serve_the_zone(world):
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'ok', result
+    assert result['blocked'] == [] and result['warnings'] == []
+    assert result['parent_zone'] == 'com' and result['signed'] is False
+    assert [(report['name'], report['addresses'], report['authoritative'], report['serial'])
+            for report in result['nameservers']] == [(TARGETS[0], ['10.2.0.1'], True, 2026010101),
+                                                     (TARGETS[1], ['10.2.0.2'], True, 2026010101)]
+    # resolvers are asked with recursion, the targets and the parent without
+    recursive = set(address for dummy, address, dummy2, dummy3, rd in world.asked if rd)
+    assert recursive == {RESOLVER}
+
+
+def test_preflight_blocks_a_lame_target_and_names_it(world):
+    world.servers[NS2] = FakeServer()  # refuses everything: never given the zone
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'blocked'
+    assert len(result['blocked']) == 1
+    assert TARGETS[1] in result['blocked'][0] and 'lame' in result['blocked'][0]
+    assert [report['authoritative'] for report in result['nameservers']] == [True, False]
+
+
+def test_preflight_blocks_an_answer_without_the_authoritative_bit(world):
+    soa = _rrset(DOMAIN, 'SOA', 300, ['ns1.target.test. h.example.com. 1 3600 600 604800 300'])
+    world.servers[NS1].add(DOMAIN, 'SOA', aa=False, answer=[soa])   # a cache, not the zone's server
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'blocked'
+    assert any(TARGETS[0] in reason and 'authoritatively' in reason for reason in result['blocked'])
+
+
+def test_preflight_blocks_a_target_that_does_not_resolve_and_one_that_does_not_answer(world):
+    del world.servers[NS2]   # address known, nobody listening
+    result = checker(world).preflight([DOMAIN], TARGETS + ['ns3.target.test'])[DOMAIN]
+    assert result['verdict'] == 'blocked'
+    reasons = ' | '.join(result['blocked'])
+    assert 'ns3.target.test' in reasons and 'resolve' in reasons
+    assert TARGETS[1] in reasons and 'does not answer' in reasons and 'timed out' in reasons
+
+
+def test_preflight_uses_the_given_addresses_before_resolving(world):
+    world.servers[('127.0.0.1', 5300)] = world.servers.pop(NS2)
+    addresses = validate_nameserver_addresses({TARGETS[1]: ['127.0.0.1:5300']}, 'nameserver_addresses')
+    result = checker(world, nameserver_addresses=addresses).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'ok', result
+    assert result['nameservers'][1]['addresses'] == ['127.0.0.1:5300']
+    assert not any(name == TARGETS[1] + '.' for dummy, dummy2, name, dummy3, dummy4 in world.asked)
+
+
+def test_preflight_warns_on_a_serial_mismatch_and_a_different_ns_rrset(world):
+    serve_zone(world.servers[NS2], DOMAIN, TARGETS, serial=2026010102)
+    world.servers[NS1].add(DOMAIN, 'NS', aa=True, answer=[_rrset(DOMAIN, 'NS', 300, ['ns1.target.test.', 'ns9.target.test.'])])
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'warning' and result['blocked'] == []
+    warnings = ' | '.join(result['warnings'])
+    assert '2026010101' in warnings and '2026010102' in warnings and 'serial' in warnings
+    assert 'ns9.target.test' in warnings
+
+
+def test_preflight_of_a_signed_domain_passes_when_a_ds_matches_a_served_key(world):
+    key = _dnskey('good')
+    ds = dns.dnssec.make_ds(dns.name.from_text(DOMAIN), key, 'SHA256')
+    for address in (PARENT_A, PARENT_B):
+        refer(world.servers[address], DOMAIN, OLD, ds=[ds])
+    for address in (NS1, NS2):
+        serve_zone(world.servers[address], DOMAIN, TARGETS, dnskeys=[_dnskey('zsk'), key])
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'ok', result
+    assert result['signed'] is True
+    assert result['dnssec']['parent_ds'] == result['dnssec']['matching_ds'] == [
+        'key tag %d, algorithm 13, digest type 2' % ds.key_tag]
+
+
+@pytest.mark.parametrize('served', [None, 'other-key', 'wrong-digest'])
+def test_preflight_blocks_a_signed_domain_whose_targets_lack_the_parent_key(world, served):
+    key = _dnskey('published')
+    ds = dns.dnssec.make_ds(dns.name.from_text(DOMAIN), key, 'SHA256')
+    if served == 'wrong-digest':
+        # same key tag and algorithm, different digest: only recomputing the digest tells them apart
+        ds = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, '%d 13 2 %s' % (ds.key_tag, '00' * 32))
+    refer(world.servers[PARENT_A], DOMAIN, OLD, ds=[ds])
+    keys = {None: None, 'other-key': [_dnskey('other')], 'wrong-digest': [key]}[served]
+    for address in (NS1, NS2):
+        serve_zone(world.servers[address], DOMAIN, TARGETS, dnskeys=keys)
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'blocked'
+    assert result['signed'] is True and result['dnssec']['matching_ds'] == []
+    assert all('DNSKEY matching a DS' in reason for reason in result['blocked'])
+    assert len(result['blocked']) == 2   # both targets named
+
+
+def test_preflight_blocks_when_the_parent_cannot_be_asked_for_ds(world):
+    del world.servers[PARENT_A]
+    del world.servers[PARENT_B]
+    result = checker(world).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'blocked'
+    assert any('DS records at the parent' in reason for reason in result['blocked'])
+
+
+def test_preflight_reports_an_unreachable_resolver_per_domain():
+    net = FakeDns()  # nothing answers
+    results = checker(net).preflight([DOMAIN, 'example.net'], TARGETS)
+    for domain in (DOMAIN, 'example.net'):
+        assert results[domain]['verdict'] == 'blocked'
+        assert any('10.0.0.53' in reason and 'no resolver answered' in reason for reason in results[domain]['blocked'])
+
+
+def test_preflight_asks_the_parent_servers_given_instead_of_discovering_them(world):
+    world.servers[RESOLVER].add('com', 'NS', rcode=dns.rcode.SERVFAIL)
+    result = checker(world, parent_servers=[PARENT_B]).preflight([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verdict'] == 'ok', result
+    assert not any(address == PARENT_A for dummy, address, dummy2, dummy3, dummy4 in world.asked)
+
+
+def test_preflight_resolves_each_target_once_for_many_domains(world):
+    domains = ['d%02d.com' % number for number in range(20)]
+    for domain in domains:
+        for address in (NS1, NS2):
+            serve_zone(world.servers[address], domain, TARGETS)
+        refer(world.servers[PARENT_A], domain, OLD)
+        refer(world.servers[PARENT_B], domain, OLD)
+    results = checker(world, concurrency=8).preflight(domains, TARGETS)
+    assert set(result['verdict'] for result in results.values()) == {'ok'}
+    address_questions = [name for dummy, address, name, rdtype, dummy2 in world.asked
+                         if address == RESOLVER and rdtype == dns.rdatatype.A and name == TARGETS[0] + '.']
+    assert len(address_questions) <= 8   # cached after the first answer (a few threads may race)
+
+
+def test_one_domains_unexpected_error_is_that_domains_problem(world, monkeypatch):
+    check = checker(world)
+    original = check.preflight_check.run
+
+    def run(domain, targets):
+        if domain == 'broken.com':
+            raise ValueError('boom')
+        return original(domain, targets)
+    monkeypatch.setattr(check.preflight_check, 'run', run)
+    results = check.preflight([DOMAIN, 'broken.com'], TARGETS)
+    assert results[DOMAIN]['verdict'] == 'ok'
+    assert results['broken.com']['verdict'] == 'blocked'
+    assert 'ValueError: boom' in results['broken.com']['blocked'][0]
+
+
+# -- post-flight ----------------------------------------------------------------------------------
+
+
+def test_delegation_verified_once_every_parent_server_refers_to_the_targets(world):
+    clock = FakeClock()
+
+    def parent_moves(now):
+        if len(now.sleeps) == 2:
+            refer(world.servers[PARENT_A], DOMAIN, TARGETS, ttl=3600)
+        if len(now.sleeps) == 3:
+            refer(world.servers[PARENT_B], DOMAIN, TARGETS, ttl=86400)
+    clock.on_sleep = parent_moves
+    result = checker(world, clock).delegation([DOMAIN], TARGETS, wait=True, timeout=300)[DOMAIN]
+    assert result['verified'] is True, result
+    assert result['checks'] == 4
+    assert clock.sleeps == [1.0, 2.0, 4.0]   # backoff between rounds
+    assert result['parent_ns_ttl'] == 86400   # the longest TTL a parent server gave
+    assert result['old_nameservers'] == OLD
+    assert result['verified_at'] == '2026-01-01T00:16:47Z'   # wall clock at the verifying round
+    assert result['old_nameservers_until'] == '2026-01-02T00:16:47Z'
+    assert result['problems'] == []
+    # a server that already refers to the targets is not asked again
+    asked_a = [1 for dummy, address, name, rdtype, dummy2 in world.asked if address == PARENT_A and rdtype == dns.rdatatype.NS]
+    assert len(asked_a) == 3
+
+
+def test_delegation_unverified_when_the_parent_never_updates(world):
+    clock = FakeClock()
+    result = checker(world, clock).delegation([DOMAIN], TARGETS, wait=True, timeout=60)[DOMAIN]
+    assert result['verified'] is False and result['verified_at'] is None
+    assert clock.now - 1000.0 <= 60   # never sleeps past the timeout
+    assert result['checks'] >= 3
+    assert len(result['problems']) == 2
+    assert all('ns1.old.test' in problem and 'not the targets' in problem for problem in result['problems'])
+    assert result['current_nameservers'] == OLD
+
+
+def test_delegation_without_wait_looks_once(world):
+    clock = FakeClock()
+    result = checker(world, clock).delegation([DOMAIN], TARGETS)[DOMAIN]
+    assert result['verified'] is False and result['checks'] == 1 and clock.sleeps == []
+
+
+def test_delegation_already_in_place_has_no_old_nameserver_horizon(world):
+    for address in (PARENT_A, PARENT_B):
+        refer(world.servers[address], DOMAIN, TARGETS, ttl=7200)
+    result = checker(world).delegation([DOMAIN], TARGETS, wait=True, timeout=10)[DOMAIN]
+    assert result['verified'] is True and result['parent_ns_ttl'] == 7200
+    assert result['old_nameservers'] == [] and result['old_nameservers_until'] is None
+
+
+def test_delegation_keeps_the_old_nameservers_it_was_given(world):
+    for address in (PARENT_A, PARENT_B):
+        refer(world.servers[address], DOMAIN, TARGETS, ttl=60)
+    result = checker(world).delegation([DOMAIN], TARGETS, old_nameservers={DOMAIN: ['dns1.hichina.com']})[DOMAIN]
+    assert result['verified'] is True
+    assert result['old_nameservers'] == ['dns1.hichina.com']
+    assert result['old_nameservers_until'] == '2026-01-01T00:17:40Z'
+
+
+def test_delegation_reports_an_unreachable_parent_server_by_address(world):
+    refer(world.servers[PARENT_A], DOMAIN, TARGETS)
+    del world.servers[PARENT_B]
+    result = checker(world).delegation([DOMAIN], TARGETS, wait=True, timeout=5)[DOMAIN]
+    assert result['verified'] is False
+    assert len(result['problems']) == 1
+    assert '10.1.0.2' in result['problems'][0] and 'timed out' in result['problems'][0]
+
+
+def test_delegation_reports_a_parent_zone_that_cannot_be_found():
+    net = FakeDns()
+    result = checker(net).delegation([DOMAIN], TARGETS, wait=True, timeout=5)[DOMAIN]
+    assert result['verified'] is False and result['checks'] == 0
+    assert result['problems'] and 'no resolver answered' in result['problems'][0]

@@ -191,6 +191,22 @@ run_pytest() {
     cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@"
 }
 
+# The delegation integration tests run a real authoritative server: Knot DNS (Debian package "knot").
+# Installed here when missing and this runs as root (as CI does); otherwise stop with what to do.
+ensure_knot() {
+    command -v knotd >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] && return 0
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        die "Knot DNS (knotd) is missing and cannot be installed here (needs root and apt-get): install the package \"knot\" (apt-get install knot), then run again"
+    fi
+    say "installing Knot DNS (apt-get install knot) for the delegation integration tests"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends knot >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get update >/dev/null 2>&1
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends knot ||
+            die "could not install Knot DNS with apt-get (see above): the delegation integration tests need knotd"
+    fi
+    [ -x /usr/sbin/knotd ] || command -v knotd >/dev/null 2>&1 || die "apt-get installed knot but knotd is not on PATH or in /usr/sbin"
+}
+
 main() {
     local command=${1:-all}
     [ $# -gt 0 ] && shift
@@ -212,10 +228,12 @@ main() {
             ;;
         unit | integration)
             main_venv
+            [ "$command" = integration ] && ensure_knot
             run_pytest "$REPO_ROOT" "tests/$command" "$@"
             ;;
         pytest)
             main_venv
+            ensure_knot
             local suites
             mapfile -t suites < <(existing_suites "$REPO_ROOT")
             run_pytest "$REPO_ROOT" "${suites[@]}" "$@"
@@ -232,6 +250,7 @@ main() {
             if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
                 say "sanity FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
             fi
+            ensure_knot
             local suites
             mapfile -t suites < <(existing_suites "$COLLECTION_COPY")
             say "pytest: ${suites[*]} (in $COLLECTION_COPY)"

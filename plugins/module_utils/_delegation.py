@@ -30,7 +30,13 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
-from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import nameserver_key, normalize_name
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+    nameserver_key,
+    normalize_name,
+    validate_domains,
+    validate_nameservers,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 
 try:
     import dns.dnssec
@@ -537,7 +543,8 @@ class DelegationCheck(object):
             rows.append(row)
         return rows
 
-    def run(self, domain, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None):
+    def run(self, domain, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None, deadline=None):
+        """``deadline`` (a ``clock()`` value) overrides ``timeout``: many domains share one."""
         targets = sorted(targets)
         result = {'verified': False, 'verified_at': None, 'parent_ns_ttl': None, 'parent_zone': None,
                   'current_nameservers': None, 'old_nameservers': sorted(old_nameservers or []),
@@ -547,7 +554,8 @@ class DelegationCheck(object):
         if problem:
             result['problems'].append(problem)
             return result
-        deadline = self.clock() + timeout
+        if deadline is None:
+            deadline = self.clock() + timeout
         pause = FIRST_RECHECK
         pending = list(servers)
         confirmed, latest = {}, {}
@@ -624,9 +632,12 @@ class DelegationChecker(object):
         return dict((domain, _as_blocked(result)) for domain, result in zip(domains, results))
 
     def delegation(self, domains, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None):
+        """``{domain: delegation}``; with ``wait`` every domain is waited for until the same deadline."""
+        deadline = self.delegation_check.clock() + timeout
+
         def one(domain):
             old = (old_nameservers or {}).get(domain)
-            return self.delegation_check.run(domain, _targets_of(targets, domain), wait, timeout, old)
+            return self.delegation_check.run(domain, _targets_of(targets, domain), wait, timeout, old, deadline=deadline)
         results = self._map(one, domains)
         return dict((domain, _as_unverified(result)) for domain, result in zip(domains, results))
 
@@ -653,3 +664,120 @@ def _as_unverified(result):
 def skipped_preflight(reason):
     return {'verdict': 'skipped', 'blocked': [], 'warnings': [reason], 'nameservers': [], 'parent_zone': None,
             'dnssec': {'parent_ds': [], 'matching_ds': []}, 'signed': False}
+
+
+# ---------------------------------------------------------------------------------------------
+# the module's request and result (aliyun.domain.delegation_info; the role passes the same options)
+
+MODES = ('preflight', 'delegation')
+MAX_QUERY_RETRIES = 10
+
+
+class DelegationRequest(object):
+    """The validated options of a check; every DomainConfigError names its option."""
+
+    def __init__(self, params):
+        self.mode = params.get('mode') or 'preflight'
+        if self.mode not in MODES:
+            raise DomainConfigError('Invalid value %r for option mode: expected one of %s.' % (self.mode, ', '.join(MODES)),
+                                    option='mode')
+        self.domains = validate_domains(params.get('domains'))
+        self.aliyun_dns = bool(params.get('aliyun_dns'))
+        nameservers = params.get('nameservers')
+        if self.aliyun_dns and nameservers:
+            raise DomainConfigError('Options nameservers and aliyun_dns=true are mutually exclusive: give one of them.',
+                                    option='nameservers')
+        if not self.aliyun_dns and not nameservers:
+            raise DomainConfigError('One of nameservers (a list of hostnames) or aliyun_dns=true is required.',
+                                    option='nameservers')
+        self.targets = target_nameservers(None if self.aliyun_dns else validate_nameservers(nameservers), self.aliyun_dns)
+        self.skip = set(validate_domains(params.get('skip_domains'), 'skip_domains')) if params.get('skip_domains') else set()
+        self.resolvers = validate_servers(params.get('resolvers'), 'resolvers')
+        self.parent_servers = validate_servers(params.get('parent_nameservers'), 'parent_nameservers')
+        self.nameserver_addresses = validate_nameserver_addresses(params.get('nameserver_addresses'), 'nameserver_addresses')
+        self.wait = bool(params.get('wait'))
+        self.wait_timeout = validate_seconds(_given(params, 'wait_timeout', DEFAULT_DELEGATION_TIMEOUT), 'wait_timeout')
+        self.query_timeout = validate_seconds(_given(params, 'query_timeout', DEFAULT_QUERY_TIMEOUT), 'query_timeout',
+                                              minimum=0.001)
+        self.query_retries = validate_whole_number(_given(params, 'query_retries', DEFAULT_QUERY_RETRIES), 'query_retries',
+                                                   minimum=0, maximum=MAX_QUERY_RETRIES)
+        self.concurrency = validate_whole_number(_given(params, 'concurrency', DEFAULT_CONCURRENCY), 'concurrency',
+                                                 maximum=MAX_CONCURRENCY)
+        self.old_nameservers = {}
+        old = params.get('old_nameservers') or {}
+        if not isinstance(old, dict):
+            raise DomainConfigError('Invalid value %r for option old_nameservers: expected a map of domain to a list of '
+                                    'nameserver hostnames.' % (old,), option='old_nameservers')
+        for domain, names in old.items():
+            key = validate_domains([domain], 'old_nameservers')[0]
+            self.old_nameservers[key] = validate_nameservers(names, 'old_nameservers (%s)' % key)
+
+    def checker(self, **overrides):
+        options = dict(resolvers=self.resolvers, parent_servers=self.parent_servers,
+                       nameserver_addresses=self.nameserver_addresses, query_timeout=self.query_timeout,
+                       query_retries=self.query_retries, concurrency=self.concurrency)
+        options.update(overrides)
+        return DelegationChecker(**options)
+
+
+def _given(params, name, default):
+    value = params.get(name)
+    return default if value is None else value
+
+
+def run_delegation_checks(request, checker=None):
+    """The module's result: ``domains`` (domain -> record, in input order), ``summary``, the domain lists."""
+    checker = checker or request.checker()
+    checked = [domain for domain in request.domains if domain not in request.skip]
+    if request.mode == 'preflight':
+        found = checker.preflight(checked, request.targets)
+    else:
+        found = checker.delegation(checked, request.targets, wait=request.wait, timeout=request.wait_timeout,
+                                   old_nameservers=request.old_nameservers)
+    results = {}
+    for domain in request.domains:
+        if domain in request.skip:
+            results[domain] = skipped_record(request.mode, domain)
+        elif request.mode == 'preflight':
+            results[domain] = preflight_record(domain, found[domain])
+        else:
+            results[domain] = delegation_record(domain, found[domain])
+    return {'mode': request.mode, 'nameservers': list(request.targets), 'domains': results,
+            'summary': summarize(request.mode, results.values()),
+            'blocked': [domain for domain in request.domains if results[domain]['verdict'] == 'blocked'],
+            'unverified': [domain for domain in request.domains if results[domain]['verdict'] == 'unverified'],
+            'queries': checker.transport.queries}
+
+
+def preflight_record(domain, found):
+    record = dict(found)
+    record.update(domain=domain, check='preflight', problems=list(found['blocked']))
+    return record
+
+
+def delegation_record(domain, found):
+    record = dict(found)
+    record.update(domain=domain, check='delegation', verdict='verified' if found['verified'] else 'unverified')
+    return record
+
+
+def skipped_record(mode, domain):
+    reason = 'the DNS %s was skipped for this domain (skip_domains)' % ('pre-flight' if mode == 'preflight' else 'post-flight')
+    if mode == 'preflight':
+        record = skipped_preflight(reason)
+    else:
+        record = {'verified': None, 'verified_at': None, 'parent_ns_ttl': None, 'parent_zone': None,
+                  'current_nameservers': None, 'old_nameservers': [], 'old_nameservers_until': None,
+                  'parent_servers': [], 'checks': 0, 'warnings': [reason]}
+    record.update(domain=domain, check=mode, verdict='skipped', problems=[])
+    return record
+
+
+def summarize(mode, records):
+    verdicts = ('ok', 'warning', 'blocked', 'skipped') if mode == 'preflight' else ('verified', 'unverified', 'skipped')
+    summary = dict((verdict, 0) for verdict in verdicts)
+    summary['total'] = 0
+    for record in records:
+        summary['total'] += 1
+        summary[record['verdict']] += 1
+    return summary

@@ -29,9 +29,11 @@ import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._delegation import (
     DelegationChecker,
+    DelegationRequest,
     DnsQueryError,
     DnsTransport,
     parse_server,
+    run_delegation_checks,
     target_nameservers,
     validate_nameserver_addresses,
     validate_seconds,
@@ -502,3 +504,69 @@ def test_delegation_reports_a_parent_zone_that_cannot_be_found():
     result = checker(net).delegation([DOMAIN], TARGETS, wait=True, timeout=5)[DOMAIN]
     assert result['verified'] is False and result['checks'] == 0
     assert result['problems'] and 'no resolver answered' in result['problems'][0]
+
+
+# -- the module's request and result ------------------------------------------------------------
+
+
+def _params(**overrides):
+    params = {'domains': [DOMAIN], 'nameservers': TARGETS, 'aliyun_dns': False, 'mode': 'preflight', 'wait': False,
+              'wait_timeout': 600, 'skip_domains': [], 'resolvers': None, 'parent_nameservers': None,
+              'nameserver_addresses': None, 'old_nameservers': None, 'query_timeout': 2, 'query_retries': 1,
+              'concurrency': 32}
+    params.update(overrides)
+    return params
+
+
+@pytest.mark.parametrize('overrides, option', [
+    ({'resolvers': ['10.0.0.1', 'dns.example']}, 'resolvers'),
+    ({'parent_nameservers': ['10.0.0.1:70000']}, 'parent_nameservers'),
+    ({'nameserver_addresses': {'ns1.target.test': 'x'}}, 'nameserver_addresses'),
+    ({'wait_timeout': -5}, 'wait_timeout'),
+    ({'query_timeout': 0}, 'query_timeout'),
+    ({'query_retries': 11}, 'query_retries'),
+    ({'concurrency': 0}, 'concurrency'),
+    ({'mode': 'both'}, 'mode'),
+    ({'domains': ['ok.com', 'bad domain']}, 'domains'),
+    ({'skip_domains': ['-x-']}, 'skip_domains'),
+    ({'nameservers': None}, 'nameservers'),
+    ({'aliyun_dns': True}, 'nameservers'),
+    ({'old_nameservers': {DOMAIN: ['not a name']}}, 'old_nameservers (example.com)'),
+])
+def test_request_names_the_bad_option(overrides, option):
+    with pytest.raises(DomainConfigError) as caught:
+        DelegationRequest(_params(**overrides))
+    assert caught.value.option == option
+    assert option.split(' ')[0] in str(caught.value)
+
+
+def test_run_reports_per_domain_records_skips_and_counts(world):
+    world.servers[NS2] = FakeServer()
+    for domain in ('a.com', 'b.com'):
+        for address in (NS1,):
+            serve_zone(world.servers[address], domain, TARGETS)
+        refer(world.servers[PARENT_A], domain, OLD)
+        refer(world.servers[PARENT_B], domain, OLD)
+    serve_zone(world.servers[NS2], 'b.com', TARGETS)
+    request = DelegationRequest(_params(domains=['a.com', 'b.com', 'c.com'], skip_domains=['C.com'],
+                                        resolvers=['10.0.0.53']))
+    result = run_delegation_checks(request, checker(world))
+    assert list(result['domains']) == ['a.com', 'b.com', 'c.com']
+    assert result['blocked'] == ['a.com'] and result['unverified'] == []
+    assert result['summary'] == {'total': 3, 'ok': 1, 'warning': 0, 'blocked': 1, 'skipped': 1}
+    assert result['domains']['a.com']['problems'] == result['domains']['a.com']['blocked']
+    assert result['domains']['c.com']['verdict'] == 'skipped' and result['domains']['c.com']['problems'] == []
+    assert result['queries'] > 0
+
+
+def test_run_delegation_shares_one_deadline_between_domains(world):
+    clock = FakeClock()
+    domains = ['d%d.com' % number for number in range(5)]
+    for domain in domains:
+        refer(world.servers[PARENT_A], domain, OLD)
+        refer(world.servers[PARENT_B], domain, OLD)
+    request = DelegationRequest(_params(domains=domains, mode='delegation', wait=True, wait_timeout=20, concurrency=1))
+    result = run_delegation_checks(request, checker(world, clock, concurrency=1))
+    assert result['unverified'] == domains
+    assert result['summary'] == {'total': 5, 'verified': 0, 'unverified': 5, 'skipped': 0}
+    assert clock.now - 1000.0 <= 20   # one domain after another, all within the one timeout

@@ -26,10 +26,10 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import drain, rate_limit, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
+from bench import delegation, drain, rate_limit, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import BENCH_DIR, REPO_ROOT, BenchError, CollectionTree  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit')
+SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit', 'delegation')
 
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
@@ -42,6 +42,8 @@ FULL = {
     'emulator_throughput': {'results': 10000, 'seconds': 3},
     # issue 15: a 1,000-domain migration under an account-wide limit of 10 requests/s
     'rate_limit': {'domains': 1000, 'rate': 10, 'repeats': 1},
+    # DNS pre-flight over loopback against the emulator's parent zone and target nameservers
+    'delegation': {'domains': 1000, 'repeats': 3},
 }
 QUICK = {
     'drain': {'results': 200, 'repeats': 1, 'round_trips_ms': [0, 5]},
@@ -50,6 +52,7 @@ QUICK = {
     'scale': {'results': 200, 'repeats': 1},
     'emulator_throughput': {'results': 200, 'seconds': 0.3},
     'rate_limit': {'domains': 50, 'rate': 10, 'repeats': 1},
+    'delegation': {'domains': 20, 'repeats': 1},
 }
 
 
@@ -142,6 +145,8 @@ def run_scenario(name, settings, tree):
         return scale.run(tree, settings['repeats'], settings['results'], log)
     if name == 'rate_limit':
         return rate_limit.run(tree, settings['repeats'], settings['domains'], settings['rate'], log)
+    if name == 'delegation':
+        return delegation.run(tree, settings['domains'], settings['repeats'], log)
     return run_emulator_throughput(settings)
 
 

@@ -448,7 +448,7 @@ class PreflightCheck(object):
                 '%d at %s' % (serial, ', '.join(where)) for serial, where in sorted(serials.items())))
         if answering:
             warnings.extend(self._ns_rrset(name, targets, answering[0]))
-        ds_records, dnssec = None, {'parent_ds': [], 'matching_ds': []}
+        ds_records, dnssec, delegated = None, {'parent_ds': [], 'matching_ds': []}, None
         zone, parent_servers, problem = self.parents.servers(domain)
         if problem:
             blocked.append(problem)
@@ -456,6 +456,8 @@ class PreflightCheck(object):
             ds_records, problem = parent_ds(self.transport, domain, parent_servers)
             if problem:
                 blocked.append(problem)
+            else:
+                delegated = self._delegated(name, parent_servers)
         if ds_records:
             dnssec['parent_ds'] = [_ds_text(ds) for ds in ds_records]
             matched = set()
@@ -467,7 +469,20 @@ class PreflightCheck(object):
             dnssec['matching_ds'] = sorted(matched)
         verdict = 'blocked' if blocked else ('warning' if warnings else 'ok')
         return {'verdict': verdict, 'blocked': blocked, 'warnings': warnings, 'nameservers': reports,
-                'parent_zone': zone, 'dnssec': dnssec, 'signed': bool(ds_records)}
+                'parent_zone': zone, 'dnssec': dnssec, 'signed': bool(ds_records), 'delegated_nameservers': delegated}
+
+    def _delegated(self, name, parent_servers):
+        """What the parent delegates the domain to now (the nameservers resolvers use until the change
+        propagates), or None when no parent server gives a referral."""
+        for server in parent_servers:
+            try:
+                answer = self.transport.ask(name, dns.rdatatype.NS, server)
+            except DnsQueryError:
+                continue
+            nameservers, dummy = _referral_nameservers(answer, name)
+            if nameservers is not None:
+                return nameservers
+        return None
 
     def _soa(self, name, server):
         """``(problem, serial)`` of one address asked for the zone's SOA without recursion."""
@@ -649,7 +664,8 @@ def _targets_of(targets, domain):
 def _as_blocked(result):
     if 'error' in result and 'verdict' not in result:
         return {'verdict': 'blocked', 'blocked': [result['error']], 'warnings': [], 'nameservers': [],
-                'parent_zone': None, 'dnssec': {'parent_ds': [], 'matching_ds': []}, 'signed': False}
+                'parent_zone': None, 'dnssec': {'parent_ds': [], 'matching_ds': []}, 'signed': False,
+                'delegated_nameservers': None}
     return result
 
 
@@ -663,7 +679,7 @@ def _as_unverified(result):
 
 def skipped_preflight(reason):
     return {'verdict': 'skipped', 'blocked': [], 'warnings': [reason], 'nameservers': [], 'parent_zone': None,
-            'dnssec': {'parent_ds': [], 'matching_ds': []}, 'signed': False}
+            'dnssec': {'parent_ds': [], 'matching_ds': []}, 'signed': False, 'delegated_nameservers': None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -745,6 +761,12 @@ def run_delegation_checks(request, checker=None):
     return {'mode': request.mode, 'nameservers': list(request.targets), 'domains': results,
             'summary': summarize(request.mode, results.values()),
             'blocked': [domain for domain in request.domains if results[domain]['verdict'] == 'blocked'],
+            # what the role submits (pre-flight) and passes back as old_nameservers (post-flight)
+            'cleared': [domain for domain in request.domains if results[domain]['verdict'] not in ('blocked', 'unverified')],
+            'reasons': dict((domain, list(results[domain]['problems'])) for domain in request.domains
+                            if results[domain]['problems']),
+            'delegated_nameservers': dict((domain, results[domain]['delegated_nameservers']) for domain in request.domains
+                                          if results[domain].get('delegated_nameservers')),
             'unverified': [domain for domain in request.domains if results[domain]['verdict'] == 'unverified'],
             'queries': checker.transport.queries}
 

@@ -17,7 +17,7 @@ description:
     O(nameserver_addresses)) and answer the domain's SOA authoritatively (AA bit), over UDP with TCP
     fallback, with a timeout and a retry. When the parent zone publishes DS records for the domain, at
     least one must match (digest recomputed) a DNSKEY the targets serve. A domain failing either is
-    C(blocked): moving it would take it offline (a lame delegation, or a DNSSEC chain validating
+    C(blocked), since moving it would take it offline (a lame delegation, or a DNSSEC chain validating
     resolvers reject). Targets disagreeing on the SOA serial, or serving an NS RRset other than the
     target set, give C(warning).
   - With O(mode=delegation) (after the registrar reported success), every authoritative server of the
@@ -175,9 +175,10 @@ domains:
       (V(ok), V(warning), V(blocked) or V(skipped) for the pre-flight; V(verified), V(unverified) or
       V(skipped) for the delegation), C(problems) (why it is blocked or unverified) and C(warnings).
     - Pre-flight records also have C(nameservers) (per target C(name), C(addresses), C(authoritative),
-      C(serial), C(problems)), C(parent_zone), C(signed) and C(dnssec) (C(parent_ds), C(matching_ds)).
+      C(serial), C(problems)), C(parent_zone), C(signed), C(dnssec) (C(parent_ds), C(matching_ds)) and
+      C(delegated_nameservers) (what the parent delegates the domain to now).
     - Delegation records also have C(verified_at), C(parent_ns_ttl), C(old_nameservers),
-      C(old_nameservers_until) (verified at plus the parent's TTL: the old provider must keep serving
+      C(old_nameservers_until) (verified at plus the parent's TTL; the old provider must keep serving
       until then), C(current_nameservers), C(parent_servers) (per server C(server), C(nameservers),
       C(ttl), C(error)) and C(checks) (rounds asked).
   returned: always
@@ -203,6 +204,25 @@ blocked:
   type: list
   elements: str
   sample: ["example.net"]
+cleared:
+  description:
+    - Domains neither blocked nor unverified, in input order (with O(mode=preflight), the domains safe to submit).
+  returned: always
+  type: list
+  elements: str
+  sample: ["example.com"]
+reasons:
+  description: The problems of every blocked or unverified domain, by domain.
+  returned: always
+  type: dict
+  sample: {"example.net": ["nameserver ns2.example.org (192.0.2.11) does not serve the zone (lame delegation): SOA answered REFUSED"]}
+delegated_nameservers:
+  description:
+    - With O(mode=preflight), what the parent zone delegates each domain to before the change, by domain; pass it as
+      O(old_nameservers) to the post-flight.
+  returned: always
+  type: dict
+  sample: {"example.com": ["dns1.hichina.com", "dns2.hichina.com"]}
 unverified:
   description: Domains the parent zone did not delegate to the targets, in input order.
   returned: always

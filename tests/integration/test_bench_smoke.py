@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit'}
+EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit',
+                      'delegation'}
 ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
 
 

@@ -77,6 +77,8 @@ def test_preflight_catches_a_lame_target_and_a_dnssec_mismatch_in_check_mode(reg
     results = result['domains']
     assert results[SERVED]['verdict'] == 'ok', results[SERVED]
     assert [report['serial'] for report in results[SERVED]['nameservers']] == [2026010101, 2026010101]
+    assert results[SERVED]['delegated_nameservers'] == ['dns1.hichina.com', 'dns2.hichina.com']
+    assert result['cleared'] == [SERVED, SIGNED, MOVED] and sorted(result['reasons']) == [LAME, OLD_KEYS]
 
     lame = results[LAME]
     assert lame['verdict'] == 'blocked'

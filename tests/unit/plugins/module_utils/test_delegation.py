@@ -570,3 +570,11 @@ def test_run_delegation_shares_one_deadline_between_domains(world):
     assert result['unverified'] == domains
     assert result['summary'] == {'total': 5, 'verified': 0, 'unverified': 5, 'skipped': 0}
     assert clock.now - 1000.0 <= 20   # one domain after another, all within the one timeout
+
+
+def test_preflight_records_what_the_parent_delegates_to_before_the_change(world):
+    request = DelegationRequest(_params(domains=[DOMAIN]))
+    result = run_delegation_checks(request, checker(world))
+    assert result['domains'][DOMAIN]['delegated_nameservers'] == OLD
+    assert result['delegated_nameservers'] == {DOMAIN: OLD}
+    assert result['cleared'] == [DOMAIN] and result['reasons'] == {}

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: delegation_info
 short_description: Check in DNS that domains can move to new nameservers, and that the parent zone moved them
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Read-only DNS checks around a nameserver change; it makes no Domain API call and changes nothing.
   - With O(mode=preflight) (before submitting a change), every target nameserver must resolve (A/AAAA, or

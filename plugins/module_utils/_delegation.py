@@ -767,8 +767,21 @@ def run_delegation_checks(request, checker=None):
                             if results[domain]['problems']),
             'delegated_nameservers': dict((domain, results[domain]['delegated_nameservers']) for domain in request.domains
                                           if results[domain].get('delegated_nameservers')),
+            'brief': dict((domain, brief_record(results[domain])) for domain in request.domains),
             'unverified': [domain for domain in request.domains if results[domain]['verdict'] == 'unverified'],
             'queries': checker.transport.queries}
+
+
+BRIEF_FIELDS = {
+    'preflight': ('verdict', 'problems', 'warnings', 'signed'),
+    'delegation': ('verdict', 'verified', 'verified_at', 'parent_ns_ttl', 'old_nameservers', 'old_nameservers_until',
+                   'problems'),
+}
+
+
+def brief_record(record):
+    """What a migration report keeps of a record (the dns_migration role's report sections)."""
+    return dict((field, record.get(field)) for field in BRIEF_FIELDS[record['check']])
 
 
 def preflight_record(domain, found):

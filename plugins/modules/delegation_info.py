@@ -223,6 +223,14 @@ delegated_nameservers:
   returned: always
   type: dict
   sample: {"example.com": ["dns1.hichina.com", "dns2.hichina.com"]}
+brief:
+  description:
+    - Per domain, the fields of RV(domains) a migration report keeps; pre-flight C(verdict), C(problems),
+      C(warnings), C(signed); delegation C(verdict), C(verified), C(verified_at), C(parent_ns_ttl),
+      C(old_nameservers), C(old_nameservers_until), C(problems).
+  returned: always
+  type: dict
+  sample: {"example.com": {"verdict": "ok", "problems": [], "warnings": [], "signed": false}}
 unverified:
   description: Domains the parent zone did not delegate to the targets, in input order.
   returned: always

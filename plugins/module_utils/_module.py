@@ -22,6 +22,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import (
     OptionAdapter,
     connection_argument_spec,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._progress import progress_from_environment
 
 
 class AliyunDomainModule(AnsibleModule):
@@ -42,6 +43,8 @@ class AliyunDomainModule(AnsibleModule):
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self.options = OptionAdapter.from_module(self)
+        # The waiter's progress hook when the action plugin tails this run's lines (on the controller); else None.
+        self.progress = progress_from_environment()
         try:
             # Bad connection values fail before any work, naming the option, the value and what is allowed.
             ConnectionSettings(self.options, os.environ)

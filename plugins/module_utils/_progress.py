@@ -12,9 +12,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 PREFIX = 'aliyun.domain: '
 HEARTBEAT = 60.0
 MIN_CHANGE_GAP = 5.0
+# A module learns from this environment variable where to append its lines: the action plugin of the same
+# name sets it (a file in a private directory of the controller) only when the module runs on the controller,
+# and shows each line as it appears. The file holds progress lines only.
+PROGRESS_FILE_ENV = '_ALIYUN_DOMAIN_PROGRESS_FILE'
 
 
 def format_duration(seconds):
@@ -67,3 +73,29 @@ class ProgressReporter(object):
             line = format_task_progress(report['final'], report['failed'], report['total'], elapsed,
                                         report.get('next_check'))
         self.emit(line)
+
+
+class ProgressFile(object):
+    """``emit`` for ProgressReporter in a module: appends each line to the action plugin's file.
+
+    Progress is a courtesy: a file that cannot be written (a ``become`` user without access, say) only
+    ends the lines, never the module's work.
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, line):
+        if self.path is None:
+            return
+        try:
+            with open(self.path, 'ab') as stream:
+                stream.write(line.encode('utf-8', 'replace') + b'\n')
+        except (IOError, OSError):
+            self.path = None
+
+
+def progress_from_environment(environ=None):
+    """A ProgressReporter writing to the file the action plugin named, or None when it named none."""
+    path = (os.environ if environ is None else environ).get(PROGRESS_FILE_ENV)
+    return ProgressReporter(ProgressFile(path)) if path else None

@@ -20,6 +20,11 @@ description:
     QueryTaskDetailList, so details acknowledged earlier still count as final. The waiter measures how fast details
     finish and sleeps until completion is likely, instead of polling on a fixed beat. Throttling and transient
     errors during a wait never end it; only O(wait_timeout) or a permanent error does.
+  - While it waits, a progress line such as C(aliyun.domain: 12 of 30 details final, 18 pending, 9 s elapsed, next check in
+    3 s) is shown at the default verbosity when the counts change (at most one per 5 seconds), at least once a minute,
+    and when the wait ends, in the terminal and in ansible-runner/AWX job output as it happens. This needs the module
+    to run on the controller (C(connection: local) or C(delegate_to: localhost)); on other connections and with
+    C(async) it waits without lines and returns the same result.
   - Read-only; never changes anything, so check mode behaves exactly like a normal run.
 author:
   - aliyun.domain contributors (!UNKNOWN)
@@ -59,7 +64,16 @@ extends_documentation_fragment:
   - aliyun.domain.connection
   - aliyun.domain.task_result
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: The action plugin runs the module unchanged and shows its progress lines while it waits.
+  async:
+    support: full
+    details: Without progress lines.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: The module only reads; check mode runs it unchanged.
@@ -330,7 +344,7 @@ def main():
 
     client = module.client
     try:
-        result = run_task_result(client, request, log=client.log)
+        result = run_task_result(client, request, log=client.log, progress=module.progress)
     except DomainError as error:
         # What was read (and journaled) before the failure is returned with it (the module base adds the
         # calls made, for a support case).

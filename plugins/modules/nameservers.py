@@ -248,7 +248,7 @@ def main():
 
     try:
         result = run_nameserver_change(module.client, request, log=module.log, check_mode=module.check_mode,
-                                       diff=module._diff)
+                                       diff=module._diff, progress=module.progress)
     except ChangeFailedError as error:  # the registrar failed some domains; no API error to return
         module.fail_json(msg=str(error), **error.result)
     except DomainError as error:

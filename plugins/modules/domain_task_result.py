@@ -20,11 +20,11 @@ description:
     QueryTaskDetailList, so details acknowledged earlier still count as final. The waiter measures how fast details
     finish and sleeps until completion is likely, instead of polling on a fixed beat. Throttling and transient
     errors during a wait never end it; only O(wait_timeout) or a permanent error does.
-  - While it waits, a progress line such as C(aliyun.domain: 12 of 30 details final, 18 pending, 9 s elapsed, next check in
+  - 'While it waits, a progress line such as C(aliyun.domain: 12 of 30 details final, 18 pending, 9 s elapsed, next check in
     3 s) is shown at the default verbosity when the counts change (at most one per 5 seconds), at least once a minute,
     and when the wait ends, in the terminal and in ansible-runner/AWX job output as it happens. This needs the module
     to run on the controller (C(connection: local) or C(delegate_to: localhost)); on other connections and with
-    C(async) it waits without lines and returns the same result.
+    C(async) it waits without lines and returns the same result.'
   - Read-only; never changes anything, so check mode behaves exactly like a normal run.
 author:
   - aliyun.domain contributors (!UNKNOWN)

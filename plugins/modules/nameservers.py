@@ -68,6 +68,9 @@ options:
     description:
       - Wait until every submitted task has finished for every domain, then return the results in
         RV(task_results) and fail if any domain failed.
+      - 'While it waits on the controller (C(connection: local) or C(delegate_to: localhost)), a progress line
+        such as C(aliyun.domain: 12 of 30 details final, 18 pending, 9 s elapsed, next check in 3 s) is shown at the
+        default verbosity when the counts change, at least once a minute and at the end, also in AWX job output.'
     type: bool
     default: false
   wait_timeout:
@@ -89,7 +92,16 @@ options:
 extends_documentation_fragment:
   - aliyun.domain.connection
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: The action plugin runs the module unchanged and shows its progress lines while it waits.
+  async:
+    support: full
+    details: Without progress lines.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads the current nameservers and predicts C(changed) and RV(domains_changed); submits nothing.

@@ -172,15 +172,15 @@ def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_facto
     assert 'Traceback' not in run.stdout + run.stderr
 
 
-def test_role_wait_lines_reach_ansible_runner_events_as_they_happen(collection_root, ansible_env, emulator_factory,
-                                                                     tmp_path, monkeypatch):
+def test_role_wait_lines_reach_ansible_runner_events_as_they_happen(
+        collection_root, ansible_env, emulator_factory, tmp_path, monkeypatch):
     emulator = emulator_factory(*EMULATOR_ARGS)
     for name in list(os.environ):
         if name.startswith(('ALIBABA_CLOUD_', 'ALICLOUD_', 'ANSIBLE_')):
             monkeypatch.delenv(name)
+    recorder = ('ANSIBLE_CALLBACK_PLUGINS', 'ANSIBLE_CALLBACKS_ENABLED')
     envvars = dict((key, value) for key, value in ansible_env.items()
-                   if key.startswith(('ANSIBLE_', 'ALIBABA_CLOUD_')) and key not in ('ANSIBLE_CALLBACK_PLUGINS',
-                                                                                     'ANSIBLE_CALLBACKS_ENABLED'))
+                   if key.startswith(('ANSIBLE_', 'ALIBABA_CLOUD_')) and key not in recorder)
     envvars.update(HOME=ansible_env['HOME'], ALIBABA_CLOUD_DOMAIN_ENDPOINT=emulator.url)
     monkeypatch.setenv('PATH', os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 

@@ -344,12 +344,16 @@ def find_submitted_task(client, domains, since_ms, known_task_nos, now_ms):
 # the state file: submissions recorded before they are sent
 
 
+COMPLETED_EVENT = 'completed'
+
+
 class SubmissionLog(object):
     """Submissions of the current run, kept in memory and optionally in a JSON Lines file.
 
     Records: ``intent`` (written and fsynced before the request is sent), then ``submitted`` with
-    the task number, or ``not_sent``.  A ``completed`` record (written by whoever finished the
-    migration, e.g. the dns_migration role) closes a run: records before it are history.
+    the task number, or ``not_sent``.  A ``completed`` record (``complete()``, through the module's
+    ``close_migration`` option, e.g. by the dns_migration role after its report) closes a run:
+    records before it are history.
     """
 
     def __init__(self, path=None, read_only=False):
@@ -374,7 +378,7 @@ class SubmissionLog(object):
 
     def _apply(self, record):
         event = record.get('event')
-        if event == 'completed':
+        if event == COMPLETED_EVENT:
             self.intents, self.order, self.outcomes = {}, [], {}
         elif event == 'intent' and record.get('id'):
             self.intents[record['id']] = record
@@ -394,6 +398,13 @@ class SubmissionLog(object):
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+    def complete(self, started=None, report=None):
+        """Close the migration (the next run starts a new one); the ``completed`` record."""
+        record = {'event': COMPLETED_EVENT}
+        record.update((name, value) for name, value in (('started', started), ('report', report)) if value is not None)
+        self.append(record)
+        return record
 
     def submissions(self):
         """``(intent, task_no_or_None, outcome_event_or_None)`` in the order they were recorded."""
@@ -635,12 +646,38 @@ class NameserverRequest(object):
 
     def __init__(self, options):
         get = options.get_option
+        self.state_file = get('state_file') or None
+        self.close_migration = get('close_migration')
+        if self.close_migration is not None:
+            if get('domains') is not None:
+                raise DomainConfigError('Options domains and close_migration are mutually exclusive: a migration is '
+                                        'closed by a task of its own, after its report.', option='close_migration')
+            self._validate_close()
+            return
+        if get('domains') is None:
+            raise DomainConfigError('Option domains is required (unless close_migration closes a migration).', option='domains')
         self.domains = validate_domains(get('domains'))
         self.target = target_from_options(get('nameservers'), get('aliyun_dns'))
         self.batch_size = validate_batch_size(get('batch_size'))
         self.wait_options = validate_wait_options(get('wait_timeout'), get('poll_interval'), get('max_poll_interval'))
-        self.state_file = get('state_file') or None
         self.wait = bool(get('wait'))
+
+    def _validate_close(self):
+        if not self.state_file:
+            raise DomainConfigError('Option close_migration needs state_file: it closes the migration recorded there.',
+                                    option='close_migration')
+        for name, value in sorted(self.close_migration.items()):
+            if value is not None and not isinstance(value, str):
+                raise DomainConfigError('Invalid value %r for option close_migration.%s: expected a string.' % (value, name),
+                                        option='close_migration')
+
+
+def close_migration(request, check_mode=False):
+    """For ``close_migration``: append the ``completed`` record to the state file; no API call."""
+    log = SubmissionLog(request.state_file, read_only=check_mode)
+    result = empty_change_result()
+    result.update(changed=True, completed=log.complete(**request.close_migration), api_calls=0, request_ids=[])
+    return result
 
 
 def empty_change_result():

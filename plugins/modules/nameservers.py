@@ -34,9 +34,9 @@ options:
       - Domain names to change. Internationalised names are converted to punycode.
       - Every name is validated before any call; invalid names are all reported at once.
       - Every domain must be registered in the account.
+      - Required, unless O(close_migration) is given.
     type: list
     elements: str
-    required: true
   nameservers:
     description:
       - The nameserver hostnames the domains should use, for example C(ns1.example.net).
@@ -61,9 +61,27 @@ options:
         after. A later run with the same file reports those tasks again (in RV(task_nos) and
         RV(domains_adopted)) instead of submitting their domains a second time, and settles a
         submission whose answer was lost.
-      - A record whose C(event) is C(completed) closes a migration; records before it are ignored.
+      - A record whose C(event) is C(completed) closes a migration (see O(close_migration)); records
+        before it are ignored.
       - Not written in check mode.
     type: path
+  close_migration:
+    description:
+      - Close the migration recorded in O(state_file) instead of changing anything, so that the next run
+        with that file starts a new one (its earlier submissions are no longer adopted).
+      - Appends one C(completed) record (with the values given here) to O(state_file) and makes no API
+        call. Requires O(state_file); mutually exclusive with O(domains). Not written in check mode.
+      - Close a migration only once every domain has a final result and the results are kept (journal,
+        report); the R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role) does so after its report.
+    type: dict
+    suboptions:
+      started:
+        description: When the migration started, kept in the record.
+        type: str
+      report:
+        description: Where its report is, kept in the record.
+        type: str
+    version_added: 0.1.0
   wait:
     description:
       - Wait until every submitted task has finished for every domain, then return the results in
@@ -149,6 +167,12 @@ EXAMPLES = r'''
     nameservers: [ns1.example.org, ns2.example.org]
     batch_size: 100
     state_file: /var/lib/dns-migration/submissions.jsonl
+
+- name: After the report, close the migration so that the next run starts a new one
+  aliyun.domain.nameservers:
+    state_file: /var/lib/dns-migration/submissions.jsonl
+    close_migration:
+      report: /var/lib/dns-migration/reports/dns-migration-20261202T101500Z.json
 '''
 
 RETURN = r'''
@@ -205,6 +229,11 @@ task_results:
       task_status_code: 2
       try_count: 0
       error_msg: The operation is successful.
+completed:
+  description: With O(close_migration), the C(completed) record appended to O(state_file) (in check mode, the one that would be).
+  returned: with O(close_migration)
+  type: dict
+  sample: {"event": "completed", "started": "2026-12-02T10:15:00Z", "report": "reports/dns-migration-20261202T101500Z.json"}
 summary:
   description: With O(wait=true), counts of RV(task_results).
   returned: when O(wait=true) and something was submitted or adopted
@@ -233,6 +262,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._module import Aliyu
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     ChangeFailedError,
     NameserverRequest,
+    close_migration,
     empty_change_result,
     run_nameserver_change,
 )
@@ -241,7 +271,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import 
 def main():
     module = AliyunDomainModule(
         argument_spec=dict(
-            domains=dict(type='list', elements='str', required=True),
+            domains=dict(type='list', elements='str'),
             nameservers=dict(type='list', elements='str'),
             aliyun_dns=dict(type='bool', default=False),
             batch_size=dict(type='int', default=100),
@@ -250,6 +280,7 @@ def main():
             wait_timeout=dict(type='int', default=900),
             poll_interval=dict(type='float', default=8),
             max_poll_interval=dict(type='float', default=30),
+            close_migration=dict(type='dict', options=dict(started=dict(type='str'), report=dict(type='str'))),
         ),
         supports_check_mode=True,
     )
@@ -257,6 +288,11 @@ def main():
         request = NameserverRequest(module.options)
     except DomainError as error:
         module.fail_from_error(error, **empty_change_result())
+    if request.close_migration is not None:
+        try:
+            module.exit_json(**close_migration(request, check_mode=module.check_mode))
+        except DomainError as error:
+            module.fail_from_error(error, **empty_change_result())
 
     try:
         result = run_nameserver_change(module.client, request, log=module.log, check_mode=module.check_mode,

@@ -159,7 +159,8 @@ CASES = [
      ["'ns1..example.org'"]),
     ('role-batch-size-not-int', 'role', role_vars(dns_migration_batch_size='many'), ['dns_migration_batch_size', 'many']),
     ('role-domains-not-list', 'role', role_vars(dns_migration_domains={'example-00001.com': True}), ['dns_migration_domains']),
-    ('role-signature-version', 'role', role_vars(dns_migration_signature_version='v2'), ['dns_migration_signature_version', 'v2']),
+    ('role-signature-version', 'role', role_vars(dns_migration_connection={'signature_version': 'v2'}),
+     ['dns_migration_connection', 'signature_version', 'v2']),
 ]
 GROUPS = ['main', 'no-credentials', 'role']
 ROLE_VALIDATION_HEADING = 'Validation of arguments failed:\n'

@@ -166,7 +166,7 @@ def migration(work_dir, domains):
         'dns_migration_work_dir': str(work_dir),
         'dns_migration_poll_interval': 0.2,
         'dns_migration_max_poll_interval': 1,
-        'dns_migration_max_retries': 10,
+        'dns_migration_connection': {'max_retries': 10},
     }
 
 

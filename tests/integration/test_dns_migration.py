@@ -246,8 +246,8 @@ def test_role_credentials_are_used_and_never_shown(emulator_factory, run_playboo
     work = tmp_path / 'work'
     run = run_playbook(MIGRATE, emulator=emulator, verbosity=3,
                        env={'ALIBABA_CLOUD_ACCESS_KEY_ID': None, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': None},
-                       extra_vars=migration_vars(work, domains=DOMAINS[:2], dns_migration_access_key_id='roleid',
-                                                 dns_migration_access_key_secret=secret))
+                       extra_vars=migration_vars(work, domains=DOMAINS[:2], dns_migration_connection={
+                           'access_key_id': 'roleid', 'access_key_secret': secret}))
     run.assert_success()
     assert emulator.stats()['submissions_per_domain'] == dict((domain, 1) for domain in DOMAINS[:2])
     assert secret not in run.stdout + run.stderr

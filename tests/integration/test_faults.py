@@ -88,8 +88,7 @@ def test_migration_of_1000_domains_survives_throttling_errors_resets_latency_and
         'dns_migration_poll_interval': 0.2,
         'dns_migration_max_poll_interval': 1,
         # with a fifth of the calls answered by a fault, five retries leave a few of the calls failing
-        'dns_migration_max_retries': 15,
-        'dns_migration_timeout': 5,
+        'dns_migration_connection': {'max_retries': 15, 'timeout': 5},
     }
 
     outcome = {}

@@ -1,12 +1,19 @@
 # Developer and CI entry points; the work is done by scripts/test.sh (see its header).
 
-.PHONY: test sanity unit integration test-faults venv demo bench
+.PHONY: test test-fast sanity docs-lint unit integration test-faults venv demo bench
 
 test:
 	@bash scripts/test.sh all
 
+# Every suite without the long end-to-end tests (pytest marker e2e), straight from the checkout.
+test-fast:
+	@bash scripts/test.sh fast
+
 sanity:
 	@bash scripts/test.sh sanity
+
+docs-lint:
+	@bash scripts/test.sh docs
 
 unit:
 	@bash scripts/test.sh unit

@@ -4,11 +4,13 @@
 # The project's test driver (make test / sanity / unit / integration, and the virtualenv for demo/bench).
 #
 #   scripts/test.sh [all]        sanity on ansible-core 2.19 (Python 3.11; compile and import also on 3.8) and the
-#                                newest core (Python 3.12), then ONE pytest run over the test suites; pytest's
-#                                summary is the last line
+#                                newest core (Python 3.12), the docs lint, then ONE pytest run over the test
+#                                suites; the last line gives each phase's time, pytest's summary is above it
 #   scripts/test.sh sanity       both sanity runs only
+#   scripts/test.sh docs         antsibull-docs lint of the plugin docs and the guides in docs/docsite only
 #   scripts/test.sh unit|integration [pytest args]   pytest on that suite, straight from the checkout
 #   scripts/test.sh pytest [pytest args]             pytest on every suite, straight from the checkout
+#   scripts/test.sh fast [pytest args]               the same without the long end-to-end tests (marker e2e)
 #   scripts/test.sh venv         create or reuse .venv and print its path
 #
 # Virtualenvs live in the checkout (.venv, .venv-newest) and are rebuilt only when the Python version or
@@ -25,7 +27,7 @@ NEWEST_PYTHON_VERSION=3.12
 OLDEST_TARGET_PYTHON_VERSION=3.8
 MAIN_VENV="$REPO_ROOT/.venv"
 NEWEST_VENV="$REPO_ROOT/.venv-newest"
-PYTEST_SUITES=(tests/unit tests/integration tests/interop tests/reliability)
+PYTEST_SUITES=(tests/unit tests/integration tests/interop)
 
 say() { printf '=== %s\n' "$*"; }
 
@@ -120,6 +122,15 @@ run_sanity() {
         PATH="$venv/bin:$SHIM_BIN:$PATH" without_pip_noise "$venv/bin/ansible-test" sanity --venv --python "$version" --color no "$@")
 }
 
+# antsibull-docs lint-collection-docs: the plugins' documentation as ansible-doc reads it, and the guides
+# listed in docs/docsite/extra-docs.yml (what the Ansible docs site would publish).
+# shellcheck disable=SC2329  # called through timed
+run_docs_lint() {
+    local collection=$1
+    say "antsibull-docs lint-collection-docs --plugin-docs"
+    (cd "$collection" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .)
+}
+
 SANITY_FAILED=()
 TIMINGS=()
 
@@ -188,7 +199,7 @@ run_pytest() {
     shift
     # worksteal: the long end-to-end tests otherwise leave one worker idle at the end of the run.
     [ "$workers" != 0 ] && xdist=(-n "$workers" --dist worksteal)
-    cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@"
+    (cd "$dir" && PATH="$MAIN_VENV/bin:$PATH" "$MAIN_VENV/bin/python" -m pytest -p no:cacheprovider "${xdist[@]}" "$@")
 }
 
 # The delegation integration tests run a real authoritative server: Knot DNS (Debian package "knot").
@@ -226,6 +237,14 @@ main() {
                 exit 1
             fi
             ;;
+        docs)
+            timed venv main_venv
+            prepare_copy
+            timed docs-lint run_docs_lint "$COLLECTION_COPY"
+            local status=$?
+            say "timings: ${TIMINGS[*]}"
+            exit $status
+            ;;
         unit | integration)
             main_venv
             [ "$command" = integration ] && ensure_knot
@@ -238,6 +257,12 @@ main() {
             mapfile -t suites < <(existing_suites "$REPO_ROOT")
             run_pytest "$REPO_ROOT" "${suites[@]}" "$@"
             ;;
+        fast)
+            main_venv
+            local suites
+            mapfile -t suites < <(existing_suites "$REPO_ROOT")
+            run_pytest "$REPO_ROOT" "${suites[@]}" -m 'not e2e' "$@"
+            ;;
         all)
             timed venv main_venv
             prepare_copy
@@ -246,28 +271,30 @@ main() {
             else
                 sanity_phase
             fi
+            timed docs-lint run_docs_lint "$COLLECTION_COPY" || SANITY_FAILED+=("antsibull-docs lint")
             say "timings: ${TIMINGS[*]}"
             if [ ${#SANITY_FAILED[@]} -gt 0 ]; then
-                say "sanity FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
+                say "FAILED: ${SANITY_FAILED[*]} (see above); the exit status will be non-zero"
             fi
             ensure_knot
             local suites
             mapfile -t suites < <(existing_suites "$COLLECTION_COPY")
             say "pytest: ${suites[*]} (in $COLLECTION_COPY)"
-            run_pytest "$COLLECTION_COPY" "${suites[@]}" "$@"
+            # --durations: the slowest tests, so that a test that grows long shows up in every run.
+            timed pytest run_pytest "$COLLECTION_COPY" "${suites[@]}" --durations=15 "$@"
             local status=$?
             if [ ${#SANITY_FAILED[@]} -gt 0 ] && [ $status -eq 0 ]; then
                 status=1
             fi
+            say "timings: ${TIMINGS[*]}${SANITY_FAILED[*]:+ (FAILED before pytest: ${SANITY_FAILED[*]})}"
             exit $status
             ;;
         *)
-            die "unknown command '$command' (all, sanity, unit, integration, pytest, venv)"
+            die "unknown command '$command' (all, sanity, docs, unit, integration, pytest, fast, venv)"
             ;;
     esac
 }
 
-# Everything above is only definitions: bash has read the whole file before main runs, so editing this
+# Everything above is only definitions, and bash reads this whole line before it runs main: editing this
 # script during a run cannot change the run.
-main "$@"
-exit $?
+main "$@"; exit $?

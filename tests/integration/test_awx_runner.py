@@ -25,6 +25,9 @@ from awx_plugins.interfaces._temporary_private_api import ManagedCredentialType
 from awx_plugins.interfaces._temporary_private_credential_api import Credential
 from awx_plugins.interfaces._temporary_private_inject_api import inject_credential
 
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
+
 ACCESS_KEY_SECRET = 'AwxRunnerSecret0a9f3c'
 SECURITY_TOKEN = 'AwxRunnerStsToken7e21bd'
 # Inputs of the AWX credential: a RAM user's AccessKey pair (the optional inputs left empty, which

@@ -11,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit',
                       'delegation'}

@@ -15,6 +15,11 @@ import sys
 import urllib.error
 import urllib.request
 
+import pytest
+
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
+
 
 def test_demo_script_migrates_reports_and_stops_the_emulator(collection_root, tmp_path):
     script = os.path.join(collection_root, 'scripts', 'demo.sh')

@@ -20,6 +20,9 @@ import time
 
 import pytest
 
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
+
 DOMAIN_COUNT = 1000
 DOMAINS = ['example-%05d.com' % number for number in range(1, DOMAIN_COUNT + 1)]
 # These fail every try, so they end in EXECUTE_FAILURE after --max-tries.

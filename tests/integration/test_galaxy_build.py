@@ -20,6 +20,9 @@ import tarfile
 import pytest
 import yaml
 
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
+
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FQCN_PREFIX = 'aliyun.domain.'
 # Parts of the repository that are for developing the collection, not for using it.

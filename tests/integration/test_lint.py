@@ -10,7 +10,11 @@ __metaclass__ = type
 import os
 import subprocess
 
+import pytest
 import yaml
+
+# A long end-to-end run: `make test-fast` (pytest -m "not e2e") leaves it out.
+pytestmark = pytest.mark.e2e
 
 # What users run or copy: the role, the playbooks, the AWX credential type playbook, the example EE.
 LINTED_PATHS = ('roles', 'playbooks', 'awx', 'examples', 'meta')

@@ -15,10 +15,7 @@ import json
 
 import pytest
 
-from ansible_collections.aliyun.domain.tests.integration.test_connection_errors import dead_url
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
-# The throw-away CA, server certificate (for 127.0.0.1) and key of the client's TLS tests.
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.test_client_tls import tls_files  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, dead_url, json_response
 
 TARGET = ['ns1.example.org', 'ns2.example.org']
 WRONG_SECRET = 'WrongSecret-bad-input-5150'

@@ -12,11 +12,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import socket
 
 import pytest
 
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, dead_url
 
 SECRET = 'VerySecretValue-4711'
 NO_ENV_CREDENTIALS = {'ALIBABA_CLOUD_ACCESS_KEY_ID': None, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': None,
@@ -61,14 +60,6 @@ def html_server():
     instance = LocalHttpServer(lambda request: (502, {'Content-Type': 'text/html'}, HTML))
     yield instance
     instance.close()
-
-
-def dead_url():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return 'http://127.0.0.1:%d' % port
 
 
 def assert_clean(run):

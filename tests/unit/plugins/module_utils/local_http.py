@@ -12,11 +12,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
+
+KEY_ID = 'LTAI5tTestKeyId'
+SECRET = 'Secret/With+Special=Chars'
 
 
 class RecordedRequest(object):
@@ -52,6 +58,43 @@ def json_response(data, status=200, headers=None):
     merged = {'Content-Type': 'application/json;charset=utf-8'}
     merged.update(headers or {})
     return status, merged, json.dumps(data).encode('utf-8')
+
+
+def dead_url():
+    """A URL on 127.0.0.1 where nothing listens (a port just bound and released)."""
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return 'http://127.0.0.1:%d' % port
+
+
+class Recorder(object):
+    """A fake clock and sleep for DomainClient, and the log lines it writes."""
+
+    def __init__(self):
+        self.sleeps = []
+        self.lines = []
+        self.now = 100.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def log(self, line):
+        self.lines.append(line)
+
+
+def make_client(url, recorder=None, environ=None, **options):
+    """A DomainClient for ``url`` with test credentials, no real sleeping and a fixed jitter."""
+    recorder = recorder or Recorder()
+    settings = dict(access_key_id=KEY_ID, access_key_secret=SECRET, endpoint=url)
+    settings.update(options)
+    return DomainClient(OptionAdapter.from_dict(settings), clock=recorder.clock, sleep=recorder.sleep,
+                        rand=lambda: 0.5, log=recorder.log, environ=environ if environ is not None else {})
 
 
 class LocalHttpServer(object):

@@ -7,7 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import socket
 import time
 
 import pytest
@@ -21,36 +20,16 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainTransportError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import (
+    KEY_ID,
+    SECRET,
+    Recorder,
+    dead_url,
+    json_response,
+    make_client,
+)
 
-KEY_ID = 'LTAI5tTestKeyId'
-SECRET = 'Secret/With+Special=Chars'
 TOKEN = 'sts-token-value-that-must-stay-secret'
-
-
-class Recorder(object):
-    def __init__(self):
-        self.sleeps = []
-        self.lines = []
-        self.now = 100.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def log(self, line):
-        self.lines.append(line)
-
-
-def make_client(url, recorder=None, environ=None, **options):
-    recorder = recorder or Recorder()
-    settings = dict(access_key_id=KEY_ID, access_key_secret=SECRET, endpoint=url)
-    settings.update(options)
-    return DomainClient(OptionAdapter.from_dict(settings), clock=recorder.clock, sleep=recorder.sleep,
-                        rand=lambda: 0.5, log=recorder.log, environ=environ if environ is not None else {})
 
 
 def error_body(code, message='msg', request_id='req-err'):
@@ -214,16 +193,8 @@ def test_read_call_after_read_timeout_is_retried(server):
     assert client.api_calls >= 2
 
 
-def unused_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_unreachable_endpoint_is_one_line_without_the_signed_url():
-    url = 'http://127.0.0.1:%d' % unused_port()
+    url = dead_url()
     recorder = Recorder()
     client = make_client(url, recorder, max_retries=1, signature_version='v1', security_token=TOKEN)
     with pytest.raises(DomainTransportError) as caught:
@@ -396,7 +367,7 @@ def test_proxies_come_from_the_environment(server, monkeypatch):
 
 
 def test_no_proxy_is_honoured(server, monkeypatch):
-    monkeypatch.setenv('HTTP_PROXY', 'http://127.0.0.1:%d' % unused_port())
+    monkeypatch.setenv('HTTP_PROXY', dead_url())
     monkeypatch.setenv('NO_PROXY', '127.0.0.1')
     assert make_client(server.url, max_retries=0).call('PollTaskResult') == {'RequestId': 'req-1'}
     assert server.requests[0].path.startswith('/?')

@@ -1,14 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) aliyun.domain contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""TLS verification: validate_certs and ca_path against an HTTPS server on 127.0.0.1 with a throw-away CA."""
+"""TLS verification: validate_certs and ca_path against an HTTPS server on 127.0.0.1 with a throw-away CA
+(the ``tls_files`` fixture of tests/conftest.py)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
-import ipaddress
 import ssl
 
 import pytest
@@ -17,46 +16,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils._client import Domai
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainTransportError
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer
-
-x509 = pytest.importorskip('cryptography.x509')
-hashes = pytest.importorskip('cryptography.hazmat.primitives.hashes')
-serialization = pytest.importorskip('cryptography.hazmat.primitives.serialization')
-ec = pytest.importorskip('cryptography.hazmat.primitives.asymmetric.ec')
-NameOID = x509.oid.NameOID
-
-
-def _certificate(subject_name, issuer_name, public_key, signing_key, is_ca):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)]))
-               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
-               .public_key(public_key)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(hours=1))
-               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
-    if not is_ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                                        critical=False)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-@pytest.fixture(scope='module')
-def tls_files(tmp_path_factory):
-    directory = tmp_path_factory.mktemp('tls')
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = _certificate('aliyun.domain test CA', 'aliyun.domain test CA', ca_key.public_key(), ca_key, True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = _certificate('127.0.0.1', 'aliyun.domain test CA', server_key.public_key(), ca_key, False)
-    ca_path = directory / 'ca.pem'
-    ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    cert_path = directory / 'server.pem'
-    cert_path.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    key_path = directory / 'server.key'
-    key_path.write_bytes(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()))
-    return str(ca_path), str(cert_path), str(key_path)
-
 
 @pytest.fixture
 def tls_server(tls_files):

@@ -19,11 +19,11 @@ import pytest
 from ansible_collections.aliyun.domain.plugins.module_utils import _ack as ack
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainConfigError
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
+from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import make_client as make_http_client
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
     FakeTaskApi,
     make_client,
 )
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.test_client import make_client as make_http_client
 
 TASK = 'cccccccc-0000-4000-8000-000000000003'
 # Long enough never to expire on a loaded machine; an expired wait fails the test's assertions.

@@ -68,6 +68,7 @@ FAILING_PLAYBOOK = """
         msg: unreachable
 """
 
+
 def test_environment_seen_by_the_modules_and_no_log_censoring(emulator, run_playbook, collections_path):
     run = run_playbook(HEALTH_PLAYBOOK, emulator=emulator, extra_vars={'run_label': 'harness'}, check=True).assert_success()
 

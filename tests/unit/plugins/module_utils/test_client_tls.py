@@ -17,6 +17,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import Domai
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer
 
+
 @pytest.fixture
 def tls_server(tls_files):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import threading
 import time
 
 try:
@@ -199,3 +200,58 @@ def make_client(api, clock, **options):
     settings.update(options)
     return DomainClient(OptionAdapter.from_dict(settings), clock=clock, sleep=clock.sleep, rand=lambda: 0.5,
                         session=FakeSession(api, clock), environ={})
+
+
+# Long enough never to expire on a loaded machine; an expired wait fails the test's assertions.
+EVENT_TIMEOUT = 10
+
+
+class ScriptedAckApi(FakeTaskApi):
+    """Acknowledges like FakeTaskApi, but lets a test hold or refuse a batch (known by its first number).
+
+    ``hold[number] = event``: the batch answers only once the event is set.
+    ``refuse[number] = code``: the batch is answered with that (non-retryable) error.
+    ``arrived[number]`` is set when the batch's request arrives; ``in_flight_at_arrival`` records how
+    many AcknowledgeTaskResult requests were being handled when each one arrived (itself included).
+    """
+
+    def __init__(self, clock):
+        super(ScriptedAckApi, self).__init__(clock)
+        self.lock = threading.Lock()
+        self.hold = {}
+        self.refuse = {}
+        self.arrived = {}
+        self.in_flight = 0
+        self.in_flight_at_arrival = []
+
+    def handle(self, action, params):
+        if action != 'AcknowledgeTaskResult':
+            with self.lock:
+                return super(ScriptedAckApi, self).handle(action, params)
+        first = params['TaskDetailNo.1']
+        with self.lock:
+            self.in_flight += 1
+            self.in_flight_at_arrival.append((first, self.in_flight))
+            self.arrived.setdefault(first, threading.Event()).set()
+        try:
+            if first in self.hold:
+                assert self.hold[first].wait(EVENT_TIMEOUT)
+            with self.lock:
+                if first in self.refuse:
+                    self.fail_next(1, code=self.refuse.pop(first), status=403, message='User not authorized.')
+                response = super(ScriptedAckApi, self).handle(action, params)
+            return response
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def arrival(self, number):
+        with self.lock:
+            return self.arrived.setdefault(number, threading.Event())
+
+
+def seeded_api(clock, count, task_no='cccccccc-0000-4000-8000-000000000003'):
+    """A ScriptedAckApi holding one task of ``count`` final details, and their numbers."""
+    api = ScriptedAckApi(clock)
+    api.add_task(task_no, ['d%02d.com' % index for index in range(count)], final_in=0)
+    return api, [detail.number for detail in api.details]

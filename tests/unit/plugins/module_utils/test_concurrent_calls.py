@@ -21,57 +21,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import Domai
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import json_response
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import make_client as make_http_client
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
-    FakeTaskApi,
+    EVENT_TIMEOUT,
     make_client,
+    seeded_api,
 )
-
-TASK = 'cccccccc-0000-4000-8000-000000000003'
-# Long enough never to expire on a loaded machine; an expired wait fails the test's assertions.
-EVENT_TIMEOUT = 10
-
-
-class ScriptedAckApi(FakeTaskApi):
-    """Acknowledges like FakeTaskApi, but lets a test hold or refuse a batch (known by its first number).
-
-    ``hold[number] = event``: the batch answers only once the event is set.
-    ``refuse[number] = code``: the batch is answered with that (non-retryable) error.
-    ``arrived[number]`` is set when the batch's request arrives; ``in_flight_at_arrival`` records how
-    many AcknowledgeTaskResult requests were being handled when each one arrived (itself included).
-    """
-
-    def __init__(self, clock):
-        super(ScriptedAckApi, self).__init__(clock)
-        self.lock = threading.Lock()
-        self.hold = {}
-        self.refuse = {}
-        self.arrived = {}
-        self.in_flight = 0
-        self.in_flight_at_arrival = []
-
-    def handle(self, action, params):
-        if action != 'AcknowledgeTaskResult':
-            with self.lock:
-                return super(ScriptedAckApi, self).handle(action, params)
-        first = params['TaskDetailNo.1']
-        with self.lock:
-            self.in_flight += 1
-            self.in_flight_at_arrival.append((first, self.in_flight))
-            self.arrived.setdefault(first, threading.Event()).set()
-        try:
-            if first in self.hold:
-                assert self.hold[first].wait(EVENT_TIMEOUT)
-            with self.lock:
-                if first in self.refuse:
-                    self.fail_next(1, code=self.refuse.pop(first), status=403, message='User not authorized.')
-                response = super(ScriptedAckApi, self).handle(action, params)
-            return response
-        finally:
-            with self.lock:
-                self.in_flight -= 1
-
-    def arrival(self, number):
-        with self.lock:
-            return self.arrived.setdefault(number, threading.Event())
 
 
 def when_all_arrived(api, numbers):
@@ -84,12 +37,6 @@ def when_all_arrived(api, numbers):
 
     threading.Thread(target=watch, daemon=True).start()
     return done
-
-
-def seeded_api(clock, count):
-    api = ScriptedAckApi(clock)
-    api.add_task(TASK, ['d%02d.com' % index for index in range(count)], final_in=0)
-    return api, [detail.number for detail in api.details]
 
 
 def test_batches_overlap_and_are_reported_in_order_with_their_own_answers(clock):

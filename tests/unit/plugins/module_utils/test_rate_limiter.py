@@ -19,8 +19,6 @@ from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_resu
     FakeClock,
     FakeResponse,
     make_client,
-)
-from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.test_concurrent_calls import (
     seeded_api,
 )
 

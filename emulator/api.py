@@ -148,9 +148,9 @@ def type_description(task_type, lang):
 
 def detail_item(row, now, lang, fail_reason=False):
     """The API view of a detail row.  Final details never change again, so their views are cached by TaskDetailNo."""
-    if now < row[10]:
+    if now < row['final_at']:
         return _detail_item(row, now, lang, fail_reason)
-    key = (row[1], lang, fail_reason)
+    key = (row['detail_no'], lang, fail_reason)
     item = _FINAL_ITEMS.get(key)
     if item is None:
         if len(_FINAL_ITEMS) >= MAX_CACHED_ITEMS:
@@ -161,26 +161,26 @@ def detail_item(row, now, lang, fail_reason=False):
 
 def final_view(row, lang):
     """The JSON text of a detail's PollTaskResult item once it is final (see Store: rendered at submission)."""
-    return json_text(_detail_item(row, row[10], lang, False))
+    return json_text(_detail_item(row, row['final_at'], lang, False))
 
 
 def _detail_item(row, now, lang, fail_reason):
     status, tries, updated = detail_state(row, now)
     final = status in (2, 3)
-    message = DETAIL_MESSAGES[row[11]][1 if lang == 'zh' else 0] if final else ''
+    message = DETAIL_MESSAGES[row['message']][1 if lang == 'zh' else 0] if final else ''
     item = {
-        'TaskNo': row[2],
-        'TaskDetailNo': row[1],
-        'TaskType': row[3],
-        'TaskTypeDescription': type_description(row[3], lang),
-        'DomainName': row[4],
-        'InstanceId': row[5],
+        'TaskNo': row['task_no'],
+        'TaskDetailNo': row['detail_no'],
+        'TaskType': row['task_type'],
+        'TaskTypeDescription': type_description(row['task_type'], lang),
+        'DomainName': row['domain'],
+        'InstanceId': row['instance_id'],
         'TaskStatus': DETAIL_STATUS[status],
         'TaskStatusCode': status,
         'TaskResult': '',
         'ErrorMsg': message,
         'TryCount': tries,
-        'CreateTime': service_time(row[6]),
+        'CreateTime': service_time(row['created']),
         'UpdateTime': service_time(updated),
     }
     if fail_reason:
@@ -190,19 +190,19 @@ def _detail_item(row, now, lang, fail_reason):
 
 def task_item(row, now, lang, history=False):
     status = task_state(row, now)
-    created = row[3] / 1000.0
+    created = row['created_ms'] / 1000.0
     item = {
-        'TaskNo': row[1],
-        'TaskNum': row[6],
-        'TaskType': row[2],
-        'TaskTypeDescription': type_description(row[2], lang),
+        'TaskNo': row['task_no'],
+        'TaskNum': row['detail_count'],
+        'TaskType': row['task_type'],
+        'TaskTypeDescription': type_description(row['task_type'], lang),
         'TaskStatus': TASK_STATUS[status],
         'TaskStatusCode': status,
-        'Clientip': row[7],
+        'Clientip': row['client_ip'],
     }
     if history:
         item['CreateTime'] = service_time(created)
-        item['CreateTimeLong'] = row[3]
+        item['CreateTimeLong'] = row['created_ms']
     else:
         item.update({
             'TaskCancelStatus': 'INIT',
@@ -216,11 +216,11 @@ def task_item(row, now, lang, history=False):
 def domain_item(row, now, list_style, with_dns=True):
     """A QueryDomainList item (``list_style``) or a QueryDomainByDomainName answer; ``with_dns=False`` leaves
     DnsList out of a list item, as older API versions answered."""
-    name, instance_id, dns, registered, expires = row
-    nameservers = json.loads(dns)
+    name, registered, expires = row['name'], row['registered'], row['expires']
+    nameservers = json.loads(row['dns'])
     item = {
         'DomainName': name,
-        'InstanceId': instance_id,
+        'InstanceId': row['instance_id'],
         'DomainStatus': '3',
         'DomainType': 'gTLD',
         'ExpirationDate': service_time(expires),
@@ -279,8 +279,8 @@ def poll_task_result(store, request):
     total, rows = store.poll(request.now, page_num, page_size, outcome=outcome, task_no=text(params, 'TaskNo'),
                              domain=(text(params, 'DomainName') or '').lower() or None,
                              instance_id=text(params, 'InstanceId'), lang=request.lang)
-    # The last column is the item the store rendered when the detail was submitted (None in older state files).
-    items = [EncodedText(row[-1]) if row[-1] is not None else detail_item(row, request.now, request.lang) for row in rows]
+    # Each item was rendered when its detail was submitted (the server's store has a final_view).
+    items = [EncodedText(row['item']) for row in rows]
     return envelope(total, page_num, page_size, 'TaskDetail', items)
 
 
@@ -307,7 +307,7 @@ def query_task_detail_list(store, request):
     instance_id = text(params, 'InstanceId')
     items = []
     for row in store.task_details(task_no):
-        if (domain and row[4] != domain) or (instance_id and row[5] != instance_id):
+        if (domain and row['domain'] != domain) or (instance_id and row['instance_id'] != instance_id):
             continue
         item = detail_item(row, request.now, request.lang, fail_reason=True)
         if status is None or item['TaskStatusCode'] == status:

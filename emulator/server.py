@@ -260,7 +260,7 @@ class Emulator:
             raise SettingError('seed: per_task %r: expected a whole number >= 1' % (per_task,))
         domains = spec.get('domains')
         if domains is None:
-            domains = [row[0] for row in self.store.domains_page(time.time(), 1, None, order_key='name', descending=False)[1]]
+            domains = [row['name'] for row in self.store.domains_page(time.time(), 1, None, order_key='name', descending=False)[1]]
         if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
             raise SettingError('seed: domains %r: expected a non-empty list of names (or registered domains)' % (domains,))
         domains = list(dict.fromkeys(d.strip().lower() for d in domains))
@@ -291,21 +291,20 @@ class Emulator:
         })
         if with_details:
             answer['task_details'] = dict(
-                (detail_no, {
-                    'task_no': task_no,
-                    'domain': domain,
-                    'submitted_at': created,
-                    'final_at': final_at,
-                    'final': final_at <= now,
-                    'status': DETAIL_STATUS[outcome] if final_at <= now else None,
-                    'try_count': final_tries,
-                    'acknowledged_at': acked_at,
-                    'acknowledged': 1 if acked_at is not None else 0,
-                    'ack_requests': ack_requests,
-                    'source': source,
+                (record['detail_no'], {
+                    'task_no': record['task_no'],
+                    'domain': record['domain'],
+                    'submitted_at': record['created'],
+                    'final_at': record['final_at'],
+                    'final': record['final_at'] <= now,
+                    'status': DETAIL_STATUS[record['outcome']] if record['final_at'] <= now else None,
+                    'try_count': record['final_tries'],
+                    'acknowledged_at': record['acked_at'],
+                    'acknowledged': 1 if record['acked_at'] is not None else 0,
+                    'ack_requests': record['ack_requests'],
+                    'source': record['source'],
                 })
-                for detail_no, task_no, domain, created, final_at, outcome, final_tries, acked_at, ack_requests, source
-                in self.store.detail_records(task_no))
+                for record in self.store.detail_records(task_no))
         return answer
 
     def close(self):

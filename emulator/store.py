@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 """
 
+# Kept in the state file (PRAGMA user_version): a file written with another schema is refused, not migrated.
+SCHEMA_VERSION = int(hashlib.sha256(SCHEMA.encode('utf-8')).hexdigest()[:7], 16)
+
 DETAIL_COLUMNS = ('seq, detail_no, task_no, task_type, domain, instance_id, created, try_seconds, outcome, '
                   'final_tries, final_at, message, acked_at')
 VIEW_LANGUAGES = ('en', 'zh')
@@ -107,7 +110,8 @@ def instance_id_for(name):
 
 def detail_state(row, now):
     """(status code, TryCount, UpdateTime) of a detail row at ``now``."""
-    created, try_seconds, outcome, final_tries, final_at = row[6], row[7], row[8], row[9], row[10]
+    created, try_seconds, final_at = row['created'], row['try_seconds'], row['final_at']
+    outcome, final_tries = row['outcome'], row['final_tries']
     if now >= final_at or try_seconds <= 0:
         return outcome, final_tries, final_at
     tries_done = min(int((now - created) // try_seconds), final_tries)
@@ -118,9 +122,9 @@ def detail_state(row, now):
 
 
 def task_state(row, now):
-    if now >= row[5]:
+    if now >= row['complete_at']:
         return TASK_COMPLETE
-    if now >= row[4]:
+    if now >= row['first_exec']:
         return TASK_EXECUTING
     return TASK_WAITING
 
@@ -192,8 +196,19 @@ class Store:
         self._connections_lock = threading.Lock()
         connection = self._connection()
         connection.execute('PRAGMA journal_mode=WAL')
-        connection.executescript(SCHEMA)
+        self._create_schema(connection)
         self._next_due = self._earliest_unapplied(connection)
+
+    @staticmethod
+    def _create_schema(connection):
+        """Create the tables in a new state file; refuse a file written by an emulator with another schema."""
+        written = connection.execute('PRAGMA user_version').fetchone()[0]
+        tables = connection.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if tables and written != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError('it was written by an emulator with another schema (version %d, this one %d); '
+                                        'remove it or choose another --state' % (written, SCHEMA_VERSION))
+        connection.executescript(SCHEMA)
+        connection.execute('PRAGMA user_version = %d' % SCHEMA_VERSION)
 
     # -- connections and transactions -------------------------------------------------------------
 
@@ -201,6 +216,7 @@ class Store:
         connection = getattr(self._local, 'connection', None)
         if connection is None:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            connection.row_factory = sqlite3.Row
             connection.execute('PRAGMA synchronous=NORMAL')
             connection.execute('PRAGMA cache_size=-32768')  # KiB: bulk seeding inserts into random-keyed indexes
             self._local.connection = connection
@@ -302,8 +318,9 @@ class Store:
                     detail_no = os.urandom(16).hex()
                     instance_id = known.get(domain, '')
                     if self._final_view is not None:
-                        detail = (next_seq, detail_no, task_no, task_type, domain, instance_id, now, seconds, outcome,
-                                  final_tries, final_at, message, None)
+                        detail = dict(seq=next_seq, detail_no=detail_no, task_no=task_no, task_type=task_type, domain=domain,
+                                      instance_id=instance_id, created=now, try_seconds=seconds, outcome=outcome,
+                                      final_tries=final_tries, final_at=final_at, message=message, acked_at=None)
                         views.append((next_seq,) + tuple(self._final_view(detail, lang) for lang in VIEW_LANGUAGES))
                     rows.append((next_seq, detail_no, task_seq, task_no, task_type, domain, instance_id,
                                  dns, now, seconds, outcome, final_tries, final_at, message))
@@ -332,12 +349,13 @@ class Store:
             return dict(connection.execute(
                 'SELECT name, instance_id FROM domains WHERE name IN (%s)' % ','.join('?' * len(names)), names).fetchall())
         wanted = set(names)
-        return dict(row for row in connection.execute('SELECT name, instance_id FROM domains') if row[0] in wanted)
+        return dict(row for row in connection.execute('SELECT name, instance_id FROM domains') if row['name'] in wanted)
 
     def poll(self, now, page_num, page_size, outcome=None, task_no=None, domain=None, instance_id=None, lang='en'):
         """(total, rows) of final, unacknowledged details, oldest result first.
 
-        Each row is DETAIL_COLUMNS followed by the detail's stored item for ``lang`` (None if it has none).
+        Each row has DETAIL_COLUMNS and ``item``, the detail's stored item for ``lang`` (None in a store made
+        without ``final_view``).
         """
         if lang not in VIEW_LANGUAGES:
             raise ValueError('no stored view for language %r' % (lang,))
@@ -349,7 +367,7 @@ class Store:
                 args.append(value)
         condition = ' AND '.join(where)
         key = tuple(args[1:]) + (outcome is None, task_no is None, domain is None, instance_id is None)
-        page_query = ('SELECT page.*, detail_views.%s FROM (SELECT %s FROM details WHERE %s ORDER BY final_at, seq '
+        page_query = ('SELECT page.*, detail_views.%s AS item FROM (SELECT %s FROM details WHERE %s ORDER BY final_at, seq '
                       'LIMIT ? OFFSET ?) AS page LEFT JOIN detail_views USING (seq) ORDER BY page.final_at, page.seq') % (
             lang, DETAIL_COLUMNS, condition)
         page_args = args + [page_size, (page_num - 1) * page_size]
@@ -393,7 +411,7 @@ class Store:
             if task is None:
                 return []
             return connection.execute(
-                'SELECT %s FROM details WHERE task_seq = ? ORDER BY seq' % DETAIL_COLUMNS, (task[0],)).fetchall()
+                'SELECT %s FROM details WHERE task_seq = ? ORDER BY seq' % DETAIL_COLUMNS, (task['seq'],)).fetchall()
 
     def tasks_page(self, page_num, page_size, begin_ms=None, end_ms=None):
         where, args = self._created_range(begin_ms, end_ms)
@@ -486,11 +504,11 @@ class Store:
             'SELECT dns FROM details WHERE domain = ? AND dns IS NOT NULL AND final_at <= ? '
             'ORDER BY final_at DESC, seq DESC LIMIT 1', (name, at)).fetchone()
         if row is not None:
-            return json.loads(row[0])
+            return json.loads(row['dns'])
         row = self._connection().execute('SELECT 1 FROM details WHERE domain = ? AND dns IS NOT NULL LIMIT 1', (name,)).fetchone()
         if row is None:
             current = self._connection().execute('SELECT dns FROM domains WHERE name = ?', (name,)).fetchone()
-            return json.loads(current[0]) if current else []
+            return json.loads(current['dns']) if current else []
         return list(DEFAULT_NAMESERVERS)
 
     def has_domains_under(self, zone):

@@ -3,6 +3,7 @@
 """The emulator's task state machine, driven with explicit clock values (no sleeping)."""
 
 import json
+import sqlite3
 
 import pytest
 from hypothesis import given, settings
@@ -101,7 +102,7 @@ def test_failure_rate_is_deterministic_per_seed(tmp_path):
 
 def test_task_seconds_range_spreads_within_bounds(store):
     task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='1-3'), 'ip', T0)
-    seconds = [row[7] for row in details_of(store, task_no)]
+    seconds = [row['try_seconds'] for row in details_of(store, task_no)]
     assert all(1 <= s <= 3 for s in seconds)
     assert len(set(seconds)) == len(seconds)
 
@@ -110,9 +111,9 @@ def test_poll_lists_final_unacknowledged_only_and_ack_counts_new_confirmations(s
     fast = store.submit(DOMAINS[:3], NS, behaviour(task_seconds=1), 'ip', T0)
     slow = store.submit(DOMAINS[3:5], NS, behaviour(task_seconds=10), 'ip', T0)
     total, rows = store.poll(T0 + 2, 1, 20)
-    assert total == 3 and {row[2] for row in rows} == {fast}
-    fast_nos = [row[1] for row in rows]
-    slow_nos = [row[1] for row in details_of(store, slow)]
+    assert total == 3 and {row['task_no'] for row in rows} == {fast}
+    fast_nos = [row['detail_no'] for row in rows]
+    slow_nos = [row['detail_no'] for row in details_of(store, slow)]
     # not yet final details, unknown numbers and repeats are not confirmed and not errors
     assert store.acknowledge(fast_nos[:2] + fast_nos[:1] + slow_nos + ['0' * 32], T0 + 2) == 2
     assert store.acknowledge(fast_nos, T0 + 2) == 1
@@ -120,7 +121,7 @@ def test_poll_lists_final_unacknowledged_only_and_ack_counts_new_confirmations(s
     assert store.poll(T0 + 3, 1, 20) == (0, [])
     # the slow ones arrive later, still acknowledgeable
     total, rows = store.poll(T0 + 10, 1, 20)
-    assert total == 2 and sorted(row[1] for row in rows) == sorted(slow_nos)
+    assert total == 2 and sorted(row['detail_no'] for row in rows) == sorted(slow_nos)
     # QueryTaskDetailList keeps the acknowledged ones
     assert len(details_of(store, fast)) == 3
     records = dict((r[0], r) for r in store.detail_records())
@@ -175,15 +176,15 @@ def test_task_history_cursor_pages_newest_first(store):
         previous, rows, following = store.task_history(2, cursor_ms=cursor and cursor[0], cursor_task_no=cursor and cursor[1])
         if pages:
             assert previous is not None
-        seen.extend(row[1] for row in rows)
+        seen.extend(row['task_no'] for row in rows)
         pages += 1
         if following is None:
             break
-        cursor = (following[3], following[1])
+        cursor = (following['created_ms'], following['task_no'])
     assert seen == list(reversed(task_nos)) and pages == 3
     previous, rows, _following = store.task_history(2, cursor_task_no=task_nos[2])
-    assert [row[1] for row in rows] == [task_nos[2], task_nos[1]]
-    assert previous[1] == task_nos[4]
+    assert [row['task_no'] for row in rows] == [task_nos[2], task_nos[1]]
+    assert previous['task_no'] == task_nos[4]
 
 
 def test_state_survives_reopening(tmp_path):
@@ -192,7 +193,7 @@ def test_state_survives_reopening(tmp_path):
     first.seed_domains(DOMAINS)
     task_no = first.submit(DOMAINS[:2], NS, behaviour(task_seconds=5), 'ip', T0)
     done = first.submit(DOMAINS[2:3], NS, behaviour(task_seconds=0), 'ip', T0)
-    first.acknowledge([row[1] for row in first.task_details(done)], T0)
+    first.acknowledge([row['detail_no'] for row in first.task_details(done)], T0)
     first.close()
     second = Store(path)
     try:
@@ -245,7 +246,7 @@ def test_detail_life_is_monotonic(tmp_path_factory, seconds, max_tries, failure_
         task_no = store.submit(DOMAINS[:1], NS, behaviour(task_seconds=seconds, max_tries=max_tries, failure_rate=failure_rate),
                                'ip', T0)
         row = details_of(store, task_no)[0]
-        final_at = row[10]
+        final_at = row['final_at']
         assert T0 + seconds <= final_at <= T0 + seconds * max_tries + 1e-6
         previous = (0, 0)
         for moment in sorted(T0 + fraction * seconds * max_tries for fraction in fractions):
@@ -286,18 +287,26 @@ def test_poll_items_rendered_at_submission_equal_the_live_view(tmp_path, lang):
         viewing.close()
 
 
-def test_poll_renders_items_of_a_store_without_stored_views(store):
-    """A state file written before items were stored at submission still answers PollTaskResult in full."""
-    store.submit(DOMAINS[:2], NS, behaviour(task_seconds=0), 'ip', T0)
-    answer = api.poll_task_result(store, api.Request({'PageNum': '1', 'PageSize': '20'}, T0, 'en', 'ip', behaviour()))
-    items = answer['Data']['TaskDetail']
-    assert [item['DomainName'] for item in items] == DOMAINS[:2]
-    assert all(item['TaskStatus'] == 'EXECUTE_SUCCESS' and item['ErrorMsg'] for item in items)
+def test_a_state_file_of_another_schema_is_refused_and_left_as_it_is(tmp_path):
+    path = tmp_path / 'state.sqlite3'
+    older = sqlite3.connect(str(path))
+    older.execute('CREATE TABLE domains (name TEXT PRIMARY KEY, dns TEXT NOT NULL)')
+    older.execute("INSERT INTO domains VALUES ('example.com', '[]')")
+    older.commit()
+    older.close()
+    with pytest.raises(sqlite3.DatabaseError) as refused:
+        Store(str(path))
+    assert 'another schema' in str(refused.value) and 'another --state' in str(refused.value)
+    kept = sqlite3.connect(str(path))
+    try:
+        assert kept.execute('SELECT name, dns FROM domains').fetchall() == [('example.com', '[]')]
+    finally:
+        kept.close()
 
 
 def test_task_seconds_lognormal_spreads_around_the_median(store):
     task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='lognormal:600,0.6'), 'ip', T0)
-    seconds = sorted(row[7] for row in details_of(store, task_no))
+    seconds = sorted(row['try_seconds'] for row in details_of(store, task_no))
     assert all(s > 0 for s in seconds)
     assert len(set(seconds)) == len(seconds)
     # ten draws of a lognormal with sigma 0.6: spread wide, yet none absurdly far from the median
@@ -307,7 +316,7 @@ def test_task_seconds_lognormal_spreads_around_the_median(store):
 
 def test_slow_domains_by_pattern_override_the_task_time(store):
     task_no = store.submit(DOMAINS, NS, behaviour(task_seconds='2-5', slow_domains='EXAMPLE-00010.com=55,*-0000[12].com=30'), 'ip', T0)
-    seconds = dict((row[4], row[7]) for row in details_of(store, task_no))
+    seconds = dict((row['domain'], row['try_seconds']) for row in details_of(store, task_no))
     assert seconds.pop('example-00010.com') == 55
     assert seconds.pop('example-00001.com') == seconds.pop('example-00002.com') == 30
     assert all(2 <= s <= 5 for s in seconds.values())

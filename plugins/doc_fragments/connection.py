@@ -7,6 +7,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+import re
+
+
+def _without_vars(text):
+    """The fragment without its ``vars:`` sources (every ``vars:`` block holds exactly one name)."""
+    return re.sub(r'\n    vars:\n      - name: \w+', '', text)
+
+
 class ModuleDocFragment(object):
     # Modules: options only.  The environment and profiles are read by the credential chain itself,
     # so the order documented here is the order the code applies.
@@ -164,3 +172,8 @@ options:
     vars:
       - name: aliyun_domain_user_client_ip
 '''
+
+    # Inventory plugins: PLUGINS without the ``vars:`` sources, which inventory options cannot have
+    # (they are read before any variable exists); the environment variables stay, so an AWX
+    # credential works for an inventory source as it does for a job.
+    INVENTORY = _without_vars(PLUGINS)

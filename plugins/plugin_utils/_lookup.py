@@ -32,6 +32,17 @@ def unknown_keywords_message(unknown, allowed):
     return 'unknown keyword%s %s; allowed: %s' % ('s' if len(unknown) > 1 else '', ', '.join(described), ', '.join(keywords))
 
 
+def build_plugin_client(plugin, log=None, error_class=AnsibleError, kind='lookups'):
+    """A DomainClient from a plugin's options (``get_option``: options, their env: and vars: sources); any
+    DomainError (a bad option value) becomes one ``error_class`` line.  Lookups and the inventory use it."""
+    if not HAS_REQUESTS:
+        raise error_class('The aliyun.domain %s require the Python library "requests" on the controller.' % kind)
+    try:
+        return DomainClient(OptionAdapter.from_plugin(plugin), log=log)
+    except DomainError as error:
+        raise error_class(str(error))
+
+
 class AliyunDomainLookupBase(LookupBase):
     """Builds the DomainClient from the plugin's options and turns DomainError into AnsibleError.
 
@@ -63,12 +74,7 @@ class AliyunDomainLookupBase(LookupBase):
         display.vvv('aliyun.domain: %s' % message)
 
     def build_client(self):
-        if not HAS_REQUESTS:
-            raise AnsibleError('The aliyun.domain lookups require the Python library "requests" on the controller.')
-        try:
-            return DomainClient(OptionAdapter.from_plugin(self), log=self._call_log)
-        except DomainError as error:
-            raise AnsibleError(str(error))
+        return build_plugin_client(self, log=self._call_log)
 
     @contextlib.contextmanager
     def domain_client(self):

@@ -164,6 +164,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 domains = self._read(client, domain_filter, read_details, concurrency)
                 if self.get_option('cache'):
                     self._cache[cache_key] = domains
+                    self.update_cache_if_changed()
         except DomainError as error:
             raise AnsibleParserError(str(error))
         finally:

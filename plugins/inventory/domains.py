@@ -192,7 +192,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, domains, domain_filter):
         strict = self.get_option('strict')
         add_default_groups = self.get_option('default_groups')
-        for facts in domains:
+        # in name order, not the service's (newest first): --graph and slices of a job then follow the names
+        for facts in sorted(domains, key=lambda facts: facts['DomainName']):
             if not domain_filter.nameservers(facts):
                 continue
             host = facts['DomainName']

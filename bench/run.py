@@ -26,10 +26,11 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import delegation, drain, rate_limit, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
+from bench import delegation, drain, inventory, rate_limit, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import BENCH_DIR, REPO_ROOT, BenchError, CollectionTree  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit', 'delegation')
+SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit', 'delegation',
+             'inventory')
 
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
@@ -44,6 +45,8 @@ FULL = {
     'rate_limit': {'domains': 1000, 'rate': 10, 'repeats': 1},
     # DNS pre-flight over loopback against the emulator's parent zone and target nameservers
     'delegation': {'domains': 1000, 'repeats': 3},
+    # The account's domains as an inventory (bench/inventory.py)
+    'inventory': {'domains': 5000, 'repeats': 3},
 }
 QUICK = {
     'drain': {'results': 200, 'repeats': 1, 'round_trips_ms': [0, 5]},
@@ -53,6 +56,7 @@ QUICK = {
     'emulator_throughput': {'results': 200, 'seconds': 0.3},
     'rate_limit': {'domains': 50, 'rate': 10, 'repeats': 1},
     'delegation': {'domains': 20, 'repeats': 1},
+    'inventory': {'domains': 50, 'repeats': 1},
 }
 
 
@@ -147,6 +151,8 @@ def run_scenario(name, settings, tree):
         return rate_limit.run(tree, settings['repeats'], settings['domains'], settings['rate'], log)
     if name == 'delegation':
         return delegation.run(tree, settings['domains'], settings['repeats'], log)
+    if name == 'inventory':
+        return inventory.run(tree, settings['domains'], settings['repeats'], log)
     return run_emulator_throughput(settings)
 
 

@@ -7,14 +7,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-import re
-
-
-def _without_vars(text):
-    """The fragment without its ``vars:`` sources (every ``vars:`` block holds exactly one name)."""
-    return re.sub(r'\n    vars:\n      - name: \w+', '', text)
-
-
 class ModuleDocFragment(object):
     # Modules: options only.  The environment and profiles are read by the credential chain itself,
     # so the order documented here is the order the code applies.
@@ -173,7 +165,28 @@ options:
       - name: aliyun_domain_user_client_ip
 '''
 
-    # Inventory plugins: PLUGINS without the ``vars:`` sources, which inventory options cannot have
-    # (they are read before any variable exists); the environment variables stay, so an AWX
-    # credential works for an inventory source as it does for a job.
-    INVENTORY = _without_vars(PLUGINS)
+    # Inventory plugins extend this fragment and INVENTORY: the environment variables of PLUGINS
+    # (a unit test keeps them equal), without vars:, which inventory options cannot have (they are
+    # read before any variable exists). So an AWX credential works for an inventory source too.
+    INVENTORY = r'''
+options:
+  access_key_id:
+    env:
+      - name: ALICLOUD_ACCESS_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_ID
+  access_key_secret:
+    env:
+      - name: ALICLOUD_SECRET_KEY
+      - name: ALIBABA_CLOUD_ACCESS_KEY_SECRET
+  security_token:
+    env:
+      - name: ALICLOUD_SECURITY_TOKEN
+      - name: ALIBABA_CLOUD_SECURITY_TOKEN
+  profile:
+    env:
+      - name: ALICLOUD_PROFILE
+      - name: ALIBABA_CLOUD_PROFILE
+  endpoint:
+    env:
+      - name: ALIBABA_CLOUD_DOMAIN_ENDPOINT
+'''

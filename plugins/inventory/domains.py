@@ -75,6 +75,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - aliyun.domain.connection
   - aliyun.domain.connection.inventory
   - constructed
   - inventory_cache

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit',
-                      'delegation'}
+                      'delegation', 'inventory'}
 ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
 
 
@@ -65,5 +65,11 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
 
     paced = report['scenarios']['rate_limit']['samples']
     assert paced and all(sample['requests'] > 0 and 0 <= sample['throttled'] <= sample['requests'] for sample in paced), paced
+
+    inventory = report['scenarios']['inventory']['samples']
+    assert set(inventory) == {'with_dns', 'without_dns'}, 'the inventory runs with and without DnsList in the list'
+    for per_variant in inventory.values():
+        assert per_variant['calls_ours'][0] > 0 and per_variant['calls_baseline'][0] > 0, per_variant
+    assert inventory['without_dns']['calls_ours'][0] > inventory['with_dns']['calls_ours'][0], 'no domain was read by name'
 
     assert 'scenario' in process.stdout and 'ours' in process.stdout, 'the table was not printed'

@@ -77,11 +77,12 @@ class FakeAccount(object):
 
 
 def inventory_definitions():
-    documentation = yaml.safe_load(plugin_module.DOCUMENTATION)
+    """The plugin's options as ansible-doc merges them: fragments in order, each option's keys merged."""
     options = {}
-    for fragment in (ModuleDocFragment.INVENTORY, ConstructedFragment.DOCUMENTATION, CacheFragment.DOCUMENTATION):
-        options.update(yaml.safe_load(fragment)['options'])
-    options.update(documentation['options'])
+    for fragment in (ModuleDocFragment.DOCUMENTATION, ModuleDocFragment.INVENTORY, ConstructedFragment.DOCUMENTATION,
+                     CacheFragment.DOCUMENTATION, plugin_module.DOCUMENTATION):
+        for name, definition in yaml.safe_load(fragment)['options'].items():
+            options.setdefault(name, {}).update(definition)
     return options
 
 
@@ -261,11 +262,9 @@ def test_no_credentials_fails_naming_the_sources(account, tmp_path, monkeypatch)
 
 
 def test_inventory_fragment_is_the_plugins_fragment_without_vars():
-    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)
-    inventory = yaml.safe_load(ModuleDocFragment.INVENTORY)
-    for option in plugins['options'].values():
-        option.pop('vars')
-    assert inventory == plugins
+    plugins = yaml.safe_load(ModuleDocFragment.PLUGINS)['options']
+    inventory = yaml.safe_load(ModuleDocFragment.INVENTORY)['options']
+    assert inventory == dict((name, {'env': option['env']}) for name, option in plugins.items() if 'env' in option)
 
 
 def test_filter_and_variables_as_plain_functions():

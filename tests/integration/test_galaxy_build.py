@@ -132,7 +132,7 @@ def test_tarball_ships_the_collection_and_not_the_development_tree(built_collect
 
 
 def test_installed_copy_has_every_plugin_and_role_of_the_checkout(built_collection):
-    for kind in ('modules', 'lookup'):
+    for kind in ('modules', 'lookup', 'inventory'):
         assert _source_plugins(kind) == _plugins_in(built_collection.installed_root, kind), kind
     for role in _source_roles():
         assert os.path.isfile(os.path.join(built_collection.installed_root, 'roles', role, 'meta', 'argument_specs.yml'))
@@ -160,6 +160,20 @@ def test_ansible_doc_lookup_from_the_installed_copy(built_collection, lookup):
     assert doc['doc']['short_description']
     assert doc['doc']['version_added'] == '0.1.0'
     assert 'access_key_secret' in doc['doc']['options']
+    assert doc['examples'].strip()
+
+
+@pytest.mark.parametrize('inventory', _source_plugins('inventory'))
+def test_ansible_doc_inventory_from_the_installed_copy(built_collection, inventory):
+    doc = _ansible_doc(built_collection, 'inventory', inventory)
+    assert doc['doc']['filename'].startswith(built_collection.installed_root), doc['doc']['filename']
+    assert doc['doc']['version_added'] == '0.1.0'
+    options = doc['doc']['options']
+    # the connection options with their environment variables (the AWX credential), but no vars: sources
+    assert [entry['name'] for entry in options['access_key_secret']['env']][-1] == 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'
+    assert 'vars' not in options['access_key_secret']
+    for constructed in ('compose', 'groups', 'keyed_groups', 'strict', 'cache', 'cache_plugin'):
+        assert constructed in options, constructed
     assert doc['examples'].strip()
 
 

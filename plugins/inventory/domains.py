@@ -89,7 +89,8 @@ notes:
     C(dns_migration_domains: \"{{ groups['provider_hichina_com'] }}\")."
 seealso:
   - module: aliyun.domain.nameservers
-  - role: aliyun.domain.dns_migration
+  - ref: ansible_collections.aliyun.domain.docsite.guide_inventory
+    description: Migrating an inventory group with the dns_migration role, and sliced AWX jobs.
 '''
 
 EXAMPLES = r'''

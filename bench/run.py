@@ -38,7 +38,7 @@ FULL = {
     # One task time drawn in each 5 s slice of 5-60 s (see bench/wait_latency.py); rows per band of task time
     'wait_latency': {'task_seconds': (5, 60), 'repetitions': 11, 'bands': [5, 20, 40, 60], 'domains_per_task': 100},
     # Task shapes of seconds to hours on a fake clock (bench/wait_shapes.py): hours cost seconds
-    'wait_shapes': {'seeds': 5},
+    'wait_shapes': {'seeds': 20},
     'scale': {'results': 100000, 'repeats': 2},
     'emulator_throughput': {'results': 10000, 'seconds': 3},
     # issue 15: a 1,000-domain migration under an account-wide limit of 10 requests/s

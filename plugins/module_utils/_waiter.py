@@ -13,16 +13,16 @@ probe that finds nothing new is followed by a QueryTaskDetailList probe, which a
 another tool acknowledged meanwhile: a wait never hangs on them.  Larger tasks are counted by
 status (``TaskStatus`` filter, one-row pages, ``TotalItemNum``).
 
-Sleeps: while nothing has finished there is no rate to go by, only the details' states.  Details
-the service already executes finish soonest: the first sleep goes from twice ``poll_interval`` (every
-detail waiting to be executed) down to half of it (every detail executing), and is at least one and a half
-times as long as the service took to start them; it doubles up to ``max_poll_interval`` while
-nothing finishes.  Once details finish, the completion rate is measured (from the details'
-UpdateTime stamps and the counts over time) and the next probe is aimed just past the predicted
-end, ``pending / rate`` plus one standard error of that prediction (the share of details final
-errs binomially), never past the deadline; while that error exceeds a second (and the probes stay
-within one per ``poll_interval``, or the error exceeds three seconds) the probe comes before the
-predicted end instead, to measure again.  Throttling and transient errors never end a wait; only
+Sleeps, in three rules.  Until details finish there is no rate, only their states: the first sleep goes
+from twice ``poll_interval`` (every detail waiting to be executed) to half of it (every detail executing)
+and doubles up to ``max_poll_interval`` while nothing finishes.  Once details finish, the end is predicted
+(the pending details at the measured completion rate, from the UpdateTime stamps and the counts over time,
+with the standard error of that prediction) and the waiter sleeps until the window of one and a half
+errors around it opens; probes are spent inside that window, every quarter error or as close as the
+budget allows, and one detail outliving its window (a straggler) is probed at a steady beat of 1.5 x
+``poll_interval``.  Every sleep keeps the budget: at most ``max_poll_interval``, at least 0.3 % of the time
+already waited (from 0.5 s up to ``poll_interval``), and after the first minute no more than
+``60 / poll_interval + 1`` probe rounds in any minute.  Throttling and transient errors never end a wait; only
 the deadline or a permanent error (bad credentials, bad parameters) does.  All times come from a monotonic clock.
 """
 
@@ -74,26 +74,33 @@ WAITING_SLEEP_SHARE = 2.0
 # next probe tends to fall among the completions, whose pace then aims the probe after it: a probe that
 # lands after the last completion has measured nothing and is late by however much it overshot.
 EXECUTION_LAG_FACTOR = 1.5
-# Once details finish, sleeps follow the predicted end and may be shorter than poll_interval, down to
-# this (or poll_interval when that is smaller).
+# No sleep is shorter than this share of the time already waited (nor than SHORTEST_SLEEP, and the floor
+# never exceeds poll_interval): a task that has run for an hour does not end to the second as predicted.
 SHORTEST_SLEEP = 0.5
+FLOOR_SHARE = 0.003
 # The predicted end is ``pending / rate``.  The share p of n details final by now errs binomially, and it
 # scales the whole span D of completions: the end's standard error is D * sqrt((1 - p) / k), k = p * n.
-# The sleep aims that many standard errors past the prediction, plus a fixed pad for the call itself:
-# waking early costs one call, waking late costs the user time.
-ESTIMATE_MARGIN = 1.0
-WAKE_PAD = 0.1
-# Seconds of uncertainty of the predicted end above which a probe is made before it, to measure again:
-# near the end k is larger and the error smaller, so one more probe buys a much closer aim.
-FORECAST_UNCERTAINTY = 1.0
-# Such a probe is only made while the wait stays within one probe per poll_interval (the beat of a fixed
-# ``until``/``delay`` loop), or when aiming at once would risk being later than this many seconds.
-UNAFFORDABLE_UNCERTAINTY = 3.0
+# The end is expected within this many standard errors either side of the prediction (the end window) ...
+END_WINDOW_ERRORS = 1.5
+# ... where probes come every this share of a standard error, or closer when the minute's budget allows ...
+END_WINDOW_STEP = 0.25
+# ... unless the wait has saved up no probes yet (it has probed at least once per straggler beat, as a
+# short wait does): then one probe aims this many standard errors past the predicted end.
+SHORT_WAIT_AIM = 1.0
+# Errors above this many seconds are too wide to aim at even then: one probe before the end measures again.
+SHORT_WAIT_REMEASURE = 3.0
 # Below this many measured completions the prediction is a guess, and only part of it is slept.
 FORECAST_COMPLETIONS = 4
+# One detail left past its end window, or in a window too wide to predict anything (a step longer than
+# max_poll_interval): a straggler.  Probes come at a steady beat of this many poll_intervals, sparser
+# than a fixed ``until``/``delay`` loop's.
+STRAGGLER_BEAT = 1.5
 # The first minute of a wait is free of the per-minute budget: short tasks end within it, and probes
 # aimed close to their end are what makes the wait move on soon after it.
 BUDGET_FREE_SECONDS = 60.0
+BUDGET_WINDOW = 60.0
+# Seconds between a probe round's end and the calls it made, for the count of calls in a minute.
+BUDGET_MARGIN = 0.05
 # UpdateTime has one-second resolution: the last completion seen happened up to this long before a probe.
 STAMP_SLACK = 0.5
 # PollTaskResult probes that find nothing new in a row before a QueryTaskDetailList probe looks for
@@ -329,24 +336,60 @@ class _TaskProgress(object):
 class SleepBudget(object):
     """The hard bounds every sleep of a wait keeps, whatever the prediction asks for.
 
-    In the first minute a prediction may aim a sleep as short as ``shortest``; after it no sleep is shorter
-    than ``poll_interval`` (so no 60 seconds hold more than ``60 / poll_interval + 1`` probes), and each probe
-    in a row that finds nothing new doubles that floor, up to ``max_poll_interval``, which no sleep exceeds.
+    No sleep exceeds ``max_poll_interval``, none is shorter than a floor that grows with the time already waited
+    (``FLOOR_SHARE`` of it, from ``shortest`` up to ``poll_interval``), and after the first minute no 60 seconds
+    hold more than ``60 / poll_interval + 1`` probe rounds (one call each for a task of up to one page).
     """
 
     def __init__(self, poll_interval, max_poll_interval, shortest):
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.shortest = shortest
+        self.per_minute = int(60.0 / poll_interval + 1)
+        self.started = None
+        self._late_probes = []     # when each probe round after the first minute ended
 
-    def floor(self, waited, idle_probes):
-        """The shortest sleep allowed after ``waited`` seconds and ``idle_probes`` probes in a row with no progress."""
-        base = self.poll_interval if waited >= BUDGET_FREE_SECONDS else self.shortest
-        return min(base * NO_RATE_GROWTH ** min(idle_probes, 16), self.max_poll_interval)
+    def start(self, now):
+        self.started = now
+        self._late_probes = []
 
-    def bound(self, interval, waited, idle_probes):
-        """``interval`` within [floor, max_poll_interval]."""
-        return min(max(interval, self.floor(waited, idle_probes)), self.max_poll_interval)
+    def note_probe(self, now):
+        """A probe round ended at ``now``."""
+        if self.started is not None and now >= self.started + BUDGET_FREE_SECONDS:
+            self._late_probes = self._late_probes[-self.per_minute:] + [now]
+
+    def free(self, now):
+        """Probe rounds the next minute still allows (at least one)."""
+        if now + BUDGET_WINDOW < self.started + BUDGET_FREE_SECONDS:
+            return float('inf')
+        recent = sum(1 for moment in self._late_probes if moment > now - BUDGET_WINDOW)
+        return max(self.per_minute - recent, 1)
+
+    def floor(self, waited):
+        """The shortest sleep allowed after ``waited`` seconds."""
+        return min(max(FLOOR_SHARE * waited, self.shortest), self.poll_interval)
+
+    def earliest(self, now):
+        """The earliest time the next probe round may start without more than ``per_minute`` in any minute."""
+        earliest = now
+        late, count = self._late_probes, self.per_minute
+        if len(late) >= count:
+            earliest = max(earliest, late[-count] + BUDGET_WINDOW + BUDGET_MARGIN)
+        # Leave the rounds after this one room within max_poll_interval: a burst that used up the minute
+        # would otherwise force a sleep longer than the cap.  Probing every max_poll_interval from here on,
+        # the round ``ahead`` rounds later must still keep the minute after the round count - ahead before this.
+        for ahead in range(1, count):
+            if len(late) >= count - ahead:
+                earliest = max(earliest, late[ahead - count] + BUDGET_WINDOW + BUDGET_MARGIN
+                               - ahead * self.max_poll_interval)
+        return earliest
+
+    def bound(self, interval, now):
+        """``interval`` within the floor, the per-minute budget and ``max_poll_interval``."""
+        interval = max(interval, self.floor(now - self.started))
+        if now + interval >= self.started + BUDGET_FREE_SECONDS:
+            interval = max(interval, self.earliest(now) - now)
+        return min(interval, self.max_poll_interval)
 
 
 class TaskWaiter(object):
@@ -385,11 +428,13 @@ class TaskWaiter(object):
         self._blind_interval = None
         self._first_blind_interval = self.poll_interval * WAITING_SLEEP_SHARE
         self._executing_seen = False
+        self._prediction = None
 
     def _start(self):
         self.started = self.clock()
         self.deadline = self.started + self.timeout
         self.polls = 0
+        self.budget.start(self.started)
         self._reset_estimate()
 
     def elapsed(self):
@@ -444,29 +489,25 @@ class TaskWaiter(object):
             return None, 0
         return finished / (now - self._anchor), finished
 
-    def _can_afford_extra_probe(self, now, remaining):
-        """Whether one probe more before the predicted end keeps the probes within one per poll_interval."""
-        if self.started is None:
-            return True
-        return self.polls + 2 <= 1 + (now - self.started + remaining) / self.poll_interval
+    def _predict_end(self, now, pending, rate, finished):
+        """(the predicted end, its standard error), on the waiter's clock."""
+        remaining = pending / rate
+        # The share of details final so far errs binomially; it scales the whole span of completions.
+        span = now - self._anchor + remaining
+        return now + remaining, span * math.sqrt(pending / float(self._final + pending) / finished)
 
     def next_interval(self, now, pending):
         """Seconds to sleep before the next probe."""
         rate, finished = self.rate(now)
-        if rate is not None:
-            remaining = pending / rate
-            # The share of details final so far errs binomially; it scales the whole span of completions.
-            span = now - self._anchor + remaining
-            uncertainty = span * math.sqrt(pending / float(self._final + pending) / finished)
-            if finished < FORECAST_COMPLETIONS:
-                # A rate from a few completions is a guess: sleep part of the way and measure again.
-                interval = remaining * finished / (finished + FORECAST_COMPLETIONS)
-            elif uncertainty > FORECAST_UNCERTAINTY and (uncertainty > UNAFFORDABLE_UNCERTAINTY
-                                                         or self._can_afford_extra_probe(now, remaining)):
-                # Far from the end: wake before it is likely, when the rate is known much better.
-                interval = remaining - uncertainty
-            else:
-                interval = remaining + ESTIMATE_MARGIN * uncertainty + WAKE_PAD
+        if rate is not None and finished < FORECAST_COMPLETIONS:
+            # A rate from a few completions is a guess: sleep part of the way and measure again.
+            interval = pending / rate * finished / (finished + FORECAST_COMPLETIONS)
+        elif rate is not None:
+            if self._idle_probes == 0 or self._prediction is None:
+                # Progress: predict the end anew.  Probes that find nothing new keep the prediction, so
+                # that a detail outliving it is seen as a straggler.
+                self._prediction = self._predict_end(now, pending, rate, finished)
+            interval = self._toward_end(now, pending)
         elif self._anchor is not None:
             # Details have just started to finish: measure their pace over a short interval, longer
             # while nothing more finishes.
@@ -476,8 +517,34 @@ class TaskWaiter(object):
                 self._blind_interval = self._first_blind_interval
             interval = self._blind_interval
             self._blind_interval = min(self._blind_interval * NO_RATE_GROWTH, self.max_poll_interval)
-        interval = self.budget.bound(interval, now - self.started, self._idle_probes)
+        interval = self.budget.bound(interval, now)
         return max(0.0, min(interval, self.deadline - now))
+
+    def _toward_end(self, now, pending):
+        """The sleep once the end is predicted: spend probes in its window, a steady beat on a straggler."""
+        end, error = self._prediction
+        opens, closes = end - END_WINDOW_ERRORS * error, end + END_WINDOW_ERRORS * error
+        step = END_WINDOW_STEP * error
+        beat = STRAGGLER_BEAT * self.poll_interval
+        predicts = step < self.max_poll_interval
+        if now < closes and self.polls + 1 > 1 + (now - self.started) / beat:
+            if error > SHORT_WAIT_REMEASURE and end - error > now + self.budget.floor(now - self.started):
+                # Far too uncertain to aim at: measure once more before the end, when far more are final.
+                return end - error - now
+            return end + SHORT_WAIT_AIM * error - now
+        if now + self.budget.floor(now - self.started) < opens:
+            return opens - now
+        if predicts and now < closes:
+            # Spread what the minute's budget still allows over the rest of the window.
+            spread = min(closes - now, BUDGET_WINDOW) / self.budget.free(now)
+            return min(max(step, spread), self.poll_interval)
+        if pending == 1:
+            # From the window's step up to the beat while the straggler has not ended.
+            return min(step * NO_RATE_GROWTH ** min(self._idle_probes, 16), beat)
+        if not predicts:
+            return self.max_poll_interval
+        # Several details left past their window: back off while nothing finishes.
+        return self.poll_interval * NO_RATE_GROWTH ** min(self._idle_probes, 16)
 
     # --- waiting for task numbers ----------------------------------------------------------------
 
@@ -495,6 +562,7 @@ class TaskWaiter(object):
                 fresh = False
                 self._log('waiting: %s while probing task %s; still waiting' % (error.code, task.task_no))
         self.polls += 1
+        self.budget.note_probe(self.clock())
         return fresh
 
     def _note_states(self, tasks, total):
@@ -626,6 +694,7 @@ class TaskWaiter(object):
                 last_error = error
                 self._log('waiting: %s while looking for %s; still waiting' % (error.code, description))
             self.polls += 1
+            self.budget.note_probe(self.clock())
             now = self.clock()
             if outcome:
                 return outcome

@@ -18,12 +18,14 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainWaitTimeout,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
+    SleepBudget,
     TaskWaiter,
     UnknownTaskError,
     validate_wait_options,
     wait_for_tasks,
 )
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.task_result_fakes import (
+    FakeClock,
     FakeTaskApi,
     make_client,
 )
@@ -44,7 +46,7 @@ def test_returns_once_every_detail_is_final_and_never_before(api, clock):
     report = TaskWaiter(client).wait_for_tasks(['task-a'])
 
     assert clock() >= finished_at
-    # The last probe aims half a standard error of the predicted end past it.
+    # The last probe aims one standard error of the predicted end past it, after measuring once more.
     assert clock() - finished_at <= 2.0
     assert report['pending'] == 0
     assert report['total'] == 100
@@ -70,10 +72,10 @@ def test_sleeps_stay_between_poll_interval_and_max_poll_interval(api, clock):
 
     TaskWaiter(client, timeout=1000, poll_interval=2, max_poll_interval=45).wait_for_tasks(['task-a'])
 
-    # The service executes the details from the start: the first sleep is half of poll_interval.
-    assert clock.sleeps[0] == 1
-    assert all(1 <= pause <= 45 for pause in clock.sleeps)
-    assert 45 in clock.sleeps
+    # Nothing finishes for 500 s: the sleeps back off to the cap and never pass it.
+    assert all(0 < pause <= 45 for pause in clock.sleeps)
+    assert len(api.calls) <= 500 / 45.0 + 8
+    assert 0 <= clock() - 1500.0 <= 45 + 1
 
 
 def test_already_final_task_costs_one_probe_and_no_sleep(api, clock):
@@ -327,18 +329,24 @@ def test_sleeps_follow_the_prediction_below_poll_interval_near_the_end(api, cloc
     assert 0 <= clock() - (1000.0 + 12.0) <= 1.5
 
 
-@pytest.mark.parametrize('start_in, first_sleeps', [
-    (0.5, [4.0, 8.0]),      # the service executes details: half of poll_interval, then doubling
-    (20.0, [16.0, 30.0]),   # every detail still waits to be executed: twice poll_interval, up to the cap
-])
-def test_first_sleep_follows_the_states_of_the_details(api, clock, start_in, first_sleeps):
-    api.add_task('task-a', DOMAINS[:10], 60.0, start_in=start_in)
-    clock.sleep(1)
-    client = make_client(api, clock)
+def first_sleeps(start_in):
+    clock_ = FakeClock()
+    api_ = FakeTaskApi(clock_)
+    api_.add_task('task-a', DOMAINS[:10], 60.0, start_in=start_in)
+    clock_.sleep(1)
+    TaskWaiter(make_client(api_, clock_), poll_interval=8).wait_for_tasks(['task-a'])
+    return clock_.sleeps[1:]
 
-    TaskWaiter(client, poll_interval=8).wait_for_tasks(['task-a'])
 
-    assert clock.sleeps[1:3] == first_sleeps
+def test_first_sleep_follows_the_states_of_the_details():
+    executing, waiting = first_sleeps(0.5), first_sleeps(20.0)
+
+    # Details the service already executes end sooner than details still waiting to be executed.
+    assert executing[0] < 8 < waiting[0]
+    # While nothing finishes the sleeps grow, up to max_poll_interval.
+    for sleeps in (executing, waiting):
+        assert sleeps[1] > sleeps[0]
+        assert max(sleeps) <= 30
 
 
 @pytest.mark.parametrize('task_seconds, idiom_calls', [(5.0, 2), (20.0, 3), (40.0, 5), (60.0, 7)])
@@ -367,7 +375,6 @@ def test_probes_list_the_details_until_the_service_starts_them(api, clock):
     actions = [action for action, _params in api.calls]
     # Waiting at 0 and 16 s, executing at 46 s: listed each time; then PollTaskResult proves the end.
     assert actions == ['QueryTaskDetailList', 'QueryTaskDetailList', 'QueryTaskDetailList', 'PollTaskResult']
-    assert clock.sleeps[:2] == [16.0, 30.0]
 
 
 def idiom_calls(wait_started, ended, delay=10.0):
@@ -391,8 +398,10 @@ def straggler_and_long_tail():
 
 
 @pytest.mark.parametrize('shape, finals', straggler_and_long_tail())
-@pytest.mark.parametrize('poll_interval, max_poll_interval', [(None, None), (5, 20), (15, 60)])
-def test_a_long_wait_keeps_the_budget_and_the_cap(api, clock, shape, finals, poll_interval, max_poll_interval):
+# The idiom to compare with: issue 20's delay: 10 next to the defaults, else delay: poll_interval.
+@pytest.mark.parametrize('poll_interval, max_poll_interval, idiom_delay', [(None, None, 10), (5, 20, 5), (15, 60, 15)])
+def test_a_long_wait_keeps_the_budget_and_the_cap(api, clock, shape, finals, poll_interval, max_poll_interval,
+                                                  idiom_delay):
     api.add_task('task-a', DOMAINS, finals, start_in=[final / 4.0 for final in finals])
     clock.sleep(2)
     started = clock()
@@ -404,7 +413,7 @@ def test_a_long_wait_keeps_the_budget_and_the_cap(api, clock, shape, finals, pol
     ended = 1000.0 + max(finals)
     per_minute = 60.0 / waiter.poll_interval + 1
     assert most_calls_in_a_minute_after_the_first(api.call_times, started) <= per_minute, shape
-    assert len(api.calls) <= idiom_calls(started, ended), shape
+    assert len(api.calls) <= idiom_calls(started, ended, idiom_delay), shape
     assert all(pause <= waiter.max_poll_interval for pause in clock.sleeps), shape
     assert 0 <= clock() - ended <= waiter.max_poll_interval + 1, shape
 
@@ -425,3 +434,23 @@ def test_progress_hook_sees_each_probe_round_and_the_end_without_extra_calls(api
     assert all(item['next_check'] is not None for item in reports[:-1])
     assert reports[-1]['next_check'] is None
     assert (reports[-1]['final'], reports[-1]['failed'], reports[-1]['total']) == (100, 3, 100)
+
+
+@pytest.mark.parametrize('poll_interval, max_poll_interval', [(8.0, 30.0), (5.0, 20.0), (15.0, 60.0), (2.0, 2.0)])
+def test_the_budget_bounds_any_sequence_of_wished_sleeps(poll_interval, max_poll_interval):
+    # Whatever the prediction wishes for (here: random sleeps of 0 to 100 s), the sleeps that come out keep
+    # the cap, the shortest sleep, and the per-minute budget after the first minute.
+    rng = random.Random(7)
+    budget = SleepBudget(poll_interval, max_poll_interval, min(0.5, poll_interval))
+    now = started = 1000.0
+    budget.start(started)
+    probes = []
+    while now < started + 4 * 3600:
+        probes.append(now)
+        budget.note_probe(now)
+        wished = rng.choice([0.0, rng.uniform(0, 5), rng.uniform(0, 100)])
+        sleep = budget.bound(wished, now)
+        assert min(poll_interval, 0.5) <= sleep <= max_poll_interval
+        now += sleep + 0.01
+
+    assert most_calls_in_a_minute_after_the_first(probes, started) <= 60.0 / poll_interval + 1

@@ -539,8 +539,10 @@ class TaskWaiter(object):
             spread = min(closes - now, BUDGET_WINDOW) / self.budget.free(now)
             return min(max(step, spread), self.poll_interval)
         if pending == 1:
-            # From the window's step up to the beat while the straggler has not ended.
-            return min(step * NO_RATE_GROWTH ** min(self._idle_probes, 16), beat)
+            # From the window's step up to the beat while the straggler has not ended, but never ahead of one
+            # probe per beat since the wait began (max_poll_interval still bounds the sleep).
+            due = self.started + self.polls * beat - now
+            return max(min(step * NO_RATE_GROWTH ** min(self._idle_probes, 16), beat), due)
         if not predicts:
             return self.max_poll_interval
         # Several details left past their window: back off while nothing finishes.

@@ -33,11 +33,14 @@ def test_relative_links_point_at_files(page):
 
 def _shipped_content():
     names = []
-    # filter plugins are left out: one file may hold several filters under other names
     for kind in ('modules', 'lookup', 'inventory'):
         directory = os.path.join(REPO_ROOT, 'plugins', kind)
         if os.path.isdir(directory):
             names += [(kind, name[:-3]) for name in os.listdir(directory) if name.endswith('.py') and not name.startswith('_')]
+    # one filter plugin file may hold several filters: each has its own documentation file, NAME.yml
+    directory = os.path.join(REPO_ROOT, 'plugins', 'filter')
+    if os.path.isdir(directory):
+        names += [('filter', name[:-4]) for name in os.listdir(directory) if name.endswith('.yml')]
     names += [('role', name) for name in os.listdir(os.path.join(REPO_ROOT, 'roles'))]
     names += [('playbook', name[:-4]) for name in os.listdir(os.path.join(REPO_ROOT, 'playbooks')) if name.endswith('.yml')]
     return sorted(names)

@@ -11,6 +11,7 @@ import time
 
 from .render import Encoded, EncodedText, json_text
 from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
+from .domain_states import block_of, fields_of, is_denied
 from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
 
 MAX_PAGE_SIZE = 1000
@@ -213,9 +214,13 @@ def task_item(row, now, lang, history=False):
     return item
 
 
-def domain_item(row, now, list_style, with_dns=True):
+# The fields of a domain's state that QueryDomainList items carry too (the others only by name).
+LIST_STATE_FIELDS = ('DomainStatus', 'ExpirationDateStatus')
+
+
+def domain_item(row, now, list_style, with_dns=True, states=()):
     """A QueryDomainList item (``list_style``) or a QueryDomainByDomainName answer; ``with_dns=False`` leaves
-    DnsList out of a list item, as older API versions answered."""
+    DnsList out of a list item, as older API versions answered; ``states`` the per-domain registrar states."""
     name, registered, expires = row['name'], row['registered'], row['expires']
     nameservers = json.loads(row['dns'])
     item = {
@@ -248,10 +253,13 @@ def domain_item(row, now, list_style, with_dns=True):
         item.update({'DomainGroupId': 0, 'DnsList': {'Dns': nameservers}, 'RealNameStatus': 'SUCCEED',
                      'DomainNameVerificationStatus': 'SUCCEED', 'RegistrantName': 'Emulator Test',
                      'RegistrantOrganization': '', 'RegistrantUpdatingStatus': 'NORMAL',
-                     'TransferOutStatus': '0', 'TransferProhibitionLock': 'CLOSE', 'UpdateProhibitionLock': 'CLOSE',
+                     'TransferOutStatus': 'NORMAL', 'TransferProhibitionLock': 'CLOSE', 'UpdateProhibitionLock': 'CLOSE',
                      'DomainNameProxyService': False, 'PrivacyServiceStatus': 'CLOSE', 'CnnicPrivacyServiceStatus': 'CLOSE',
                      'Email': 'hostmaster@' + name, 'EmailVerificationStatus': 1,
                      'EmailVerificationClientHold': False, 'UserId': '1234567890123456'})
+    overrides = fields_of(states, name)
+    if overrides:
+        item.update((field, value) for field, value in overrides.items() if not list_style or field in LIST_STATE_FIELDS)
     return item
 
 
@@ -268,6 +276,15 @@ def save_batch_task_for_modifying_domain_dns(store, request):
         nameservers = hostnames('DomainNameServer', repeat_list(params, 'DomainNameServer', required=True))
         if len(nameservers) > MAX_NAMESERVERS:
             raise invalid('DomainNameServer', '%d names' % len(nameservers), 'at most %d name servers' % MAX_NAMESERVERS)
+    states = request.behaviour.domain_states
+    denied = [domain for domain in domains if is_denied(states, domain)]
+    if denied:
+        raise ApiError('Forbidden.RAM')
+    if request.behaviour.blocked_submission == 'refuse':
+        for domain in domains:
+            blocked = block_of(states, domain)
+            if blocked:
+                raise ApiError(blocked[1], value=domain)
     task_no = store.submit(domains, nameservers, request.behaviour, request.client_ip, request.now)
     return {'TaskNo': task_no}
 
@@ -335,7 +352,10 @@ def query_domain_by_domain_name(store, request):
     row = store.domain(name, request.now)
     if row is None:
         raise ApiError('DomainNotExist', value=name)
-    return domain_item(row, request.now, list_style=False)
+    states = request.behaviour.domain_states
+    if is_denied(states, name):
+        raise ApiError('Forbidden.RAM')
+    return domain_item(row, request.now, list_style=False, states=states)
 
 
 # QueryDomainList filters on fields of the rendered item (the SDK request name -> the item's field).
@@ -401,14 +421,15 @@ def query_domain_list(store, request):
         'expires': milliseconds_range(params, 'StartExpirationDate', 'EndExpirationDate'),
     }
     with_dns = request.behaviour.list_dns
+    states = request.behaviour.domain_states
     keep = domain_list_filter(params)
     if keep is None:
         total, rows = store.domains_page(request.now, page_num, page_size, order_key=order_key,
                                          descending=order_by == 'DESC', **query)
-        items = [domain_item(row, request.now, list_style=True, with_dns=with_dns) for row in rows]
+        items = [domain_item(row, request.now, list_style=True, with_dns=with_dns, states=states) for row in rows]
     else:
         _total, rows = store.domains_page(request.now, 1, None, order_key=order_key, descending=order_by == 'DESC', **query)
-        matching = [item for item in (domain_item(row, request.now, list_style=True) for row in rows) if keep(item)]
+        matching = [item for item in (domain_item(row, request.now, list_style=True, states=states) for row in rows) if keep(item)]
         total = len(matching)
         items = matching[(page_num - 1) * page_size:page_num * page_size]
         if not with_dns:

@@ -52,6 +52,27 @@ ERRORS = {
         '请求处理因未知错误、异常或故障而失败。'),
     'DomainNotExist': (
         400, 'The domain name {value} does not exist in your account.', '您的账号下不存在域名 {value}。'),
+    'Forbidden.RAM': (
+        403, 'User not authorized to operate on the specified resource, or this API does not support RAM.',
+        '用户未被授权操作指定资源，或该接口不支持RAM。'),
+    # A submission naming a domain that cannot change, refused as a whole (--blocked-submission refuse).
+    # The Codes are the emulator's own: the API reference lists none for these cases.
+    'DomainUpdateProhibitionLocked': (
+        400, 'The domain name {value} has the update prohibition lock on.', '域名 {value} 已开启禁止更新锁。'),
+    'DomainRedemptionRequired': (
+        400, 'The domain name {value} must be redeemed first.', '域名 {value} 需要先赎回。'),
+    'DomainRenewalRequired': (
+        400, 'The domain name {value} must be renewed first.', '域名 {value} 需要先续费。'),
+    'DomainExpired': (
+        400, 'The domain name {value} has expired.', '域名 {value} 已过期。'),
+    'DomainRegistrantUpdating': (
+        400, 'The domain name {value} has a registrant change in progress.', '域名 {value} 正在进行过户。'),
+    'DomainTransferOutPending': (
+        400, 'The domain name {value} is being transferred out.', '域名 {value} 正在转出。'),
+    'DomainRealNameNotVerified': (
+        400, 'The real-name verification of the domain name {value} has not passed.', '域名 {value} 未通过实名认证。'),
+    'DomainClientHold': (
+        400, 'The domain name {value} is on hold until its registrant email is verified.', '域名 {value} 因邮箱未验证被暂停解析。'),
 }
 
 # Messages of task details (ErrorMsg / FailReason), keyed by the detail's outcome kind.
@@ -62,6 +83,15 @@ DETAIL_MESSAGES = {
     'unknown_domain': ('The domain name does not exist in your account.', '您的账号下不存在该域名。'),
     'failed': ('The registry did not respond in time; the DNS modification failed.',
                '注册局响应超时，修改DNS失败。'),
+    # the domain cannot change (emulator/domain_states.py)
+    'update_lock': ('The domain name has the update prohibition lock on.', '域名已开启禁止更新锁。'),
+    'redemption': ('The domain name must be redeemed first.', '域名需要先赎回。'),
+    'renewal': ('The domain name must be renewed first.', '域名需要先续费。'),
+    'expired': ('The domain name has expired.', '域名已过期。'),
+    'registrant_pending': ('The domain name has a registrant change in progress.', '域名正在进行过户。'),
+    'transfer_out': ('The domain name is being transferred out.', '域名正在转出。'),
+    'real_name': ('The real-name verification of the domain name has not passed.', '域名未通过实名认证。'),
+    'client_hold': ('The domain name is on hold until its registrant email is verified.', '域名因邮箱未验证被暂停解析。'),
 }
 
 TASK_TYPE_DESCRIPTION = {'CHG_DNS': ('DNS Modification', '修改DNS')}

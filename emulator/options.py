@@ -198,6 +198,25 @@ def parse_regex(name, value):
         raise SettingError('%s %r: not a regular expression (%s)' % (name, value, exc))
 
 
+BLOCKED_SUBMISSION_MODES = ('detail', 'refuse')
+
+
+def parse_blocked_submission(value):
+    if value not in BLOCKED_SUBMISSION_MODES:
+        raise SettingError('blocked_submission %r: expected one of %s' % (value, ', '.join(BLOCKED_SUBMISSION_MODES)))
+    return value
+
+
+def _parse_domain_states(value):
+    from .domain_states import parse_domain_states  # pylint: disable=import-outside-toplevel  (it imports this module)
+    return parse_domain_states(value)
+
+
+def _domain_states_json(states):
+    from .domain_states import states_to_json  # pylint: disable=import-outside-toplevel
+    return states_to_json(states)
+
+
 @dataclasses.dataclass(frozen=True)
 class Behaviour:
     """What may change while the emulator runs (``POST /_emulator/config``)."""
@@ -217,6 +236,10 @@ class Behaviour:
     action_rate_limits: dict = dataclasses.field(default_factory=dict)
     # False: QueryDomainList items carry no DnsList, as older API versions answered.
     list_dns: bool = True
+    # Registrar states per domain glob (emulator/domain_states.py), and how a submission naming a domain
+    # that cannot change is answered: its detail fails ("detail") or the whole batch is refused ("refuse").
+    domain_states: tuple = ()
+    blocked_submission: str = 'detail'
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -236,6 +259,8 @@ class Behaviour:
             'rate_limit': lambda v: parse_non_negative('rate_limit', v),
             'action_rate_limits': lambda v: parse_action_rates('action_rate_limits', v),
             'list_dns': lambda v: parse_bool('list_dns', v),
+            'domain_states': _parse_domain_states,
+            'blocked_submission': parse_blocked_submission,
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -257,6 +282,8 @@ class Behaviour:
             'rate_limit': self.rate_limit,
             'action_rate_limits': dict(self.action_rate_limits),
             'list_dns': self.list_dns,
+            'domain_states': _domain_states_json(self.domain_states),
+            'blocked_submission': self.blocked_submission,
         }
 
 
@@ -290,6 +317,12 @@ def build_parser():
                         help='requests per second per action; more are refused with Throttling.Api')
     parser.add_argument('--list-without-dns', action='store_true',
                         help='QueryDomainList items carry no DnsList (as older API versions answered)')
+    parser.add_argument('--domain-state', action='append', metavar='GLOB=FIELD:VALUE[;FIELD:VALUE...]|GLOB=denied',
+                        help='registrar state of matching domains (UpdateProhibitionLock:OPEN, DomainStatus:2, '
+                             'TransferOutStatus:PENDING, ...; denied: Forbidden.RAM), repeatable; see emulator/README.md')
+    parser.add_argument('--blocked-submission', default='detail', choices=BLOCKED_SUBMISSION_MODES,
+                        help="a submission naming a domain that cannot change: its detail fails (detail, default) "
+                             "or the whole batch is refused with a Code (refuse)")
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -321,6 +354,8 @@ def parse_args(argv=None):
             'rate_limit': args.rate_limit,
             'action_rate_limits': args.action_rate_limit,
             'list_dns': not args.list_without_dns,
+            'domain_states': list(args.domain_state or []),
+            'blocked_submission': args.blocked_submission,
         })
     except SettingError as exc:
         parser.error(str(exc))

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import uuid
 
+from .domain_states import block_of
 from .options import slow_domain_seconds
 
 # Share of one try spent in WAITING_EXECUTE before EXECUTING.
@@ -160,6 +161,10 @@ def plan_detail(rng, domain, known, fail_domain, behaviour):
         seconds = behaviour.task_seconds.draw(rng)
     if not known:
         return seconds, DETAIL_FAILURE, 1, 1, 'unknown_domain'
+    blocked = block_of(behaviour.domain_states, domain)
+    if blocked:
+        # the service checks the domain before it tries anything: one try, failed at once
+        return 0.0, DETAIL_FAILURE, 1, 1, blocked[0]
     if fail_domain:
         return seconds, DETAIL_FAILURE, behaviour.max_tries, behaviour.max_tries, 'rejected'
     for attempt in range(behaviour.max_tries):

@@ -5,12 +5,13 @@
 #
 #   1. creates (or reuses) the project's virtualenv from the pinned requirements (scripts/test.sh venv)
 #   2. builds the collection with ansible-galaxy and installs the tarball into a temporary collections path
-#   3. starts the emulator with 200 domains, three of which are made to fail
+#   3. starts the emulator with 200 domains, three of which are made to fail and one locked at the registrar
 #   4. runs `ansible-playbook aliyun.domain.migrate_dns` against it and prints the summary and the report path
 #   5. stops the emulator whatever happens
 #
-# Exits 0 when the collection behaved: every domain but the three made to fail changed, the three are
-# reported as failed, nothing is left pending, and every result was acknowledged. The intended failures
+# Exits 0 when the collection behaved: every domain but the three made to fail and the locked one changed,
+# the three are reported as failed, the locked one as blocked (never submitted) with its reason, nothing
+# is left pending, and every result was acknowledged. The intended failures
 # make the playbook itself end in failure; that is the runbook doing its job, not a demo failure.
 #
 # Environment: DEMO_OUTPUT (default ${TMPDIR:-/tmp}/aliyun-domain-demo) keeps the journal and the reports;
@@ -25,6 +26,8 @@ DEMO_DOMAINS=${DEMO_DOMAINS:-200}
 DEMO_TASK_SECONDS=${DEMO_TASK_SECONDS:-1-6}
 FAIL_PATTERN='example-0001[0-2]\.com'
 EXPECTED_FAILED='example-00010.com example-00011.com example-00012.com'
+# the registrar pre-flight finds its update prohibition lock on: reported as blocked, never submitted
+LOCKED_DOMAIN='example-00005.com'
 
 say() { printf '=== %s\n' "$*"; }
 
@@ -63,8 +66,9 @@ tarball=$(ls "$WORK"/build/aliyun-domain-*.tar.gz)
 ANSIBLE_COLLECTIONS_PATH="$WORK/collections" "$VENV/bin/ansible-galaxy" collection install "$tarball" -p "$WORK/collections" --force >/dev/null
 echo "installed $(basename "$tarball")"
 
-say "starting the emulator ($DEMO_DOMAINS domains, failing: $FAIL_PATTERN)"
+say "starting the emulator ($DEMO_DOMAINS domains, failing: $FAIL_PATTERN, locked: $LOCKED_DOMAIN)"
 (cd "$REPO_ROOT" && exec "$PYTHON" -m emulator --port 0 --domains "$DEMO_DOMAINS" --fail-domains "$FAIL_PATTERN" \
+    --domain-state "$LOCKED_DOMAIN=UpdateProhibitionLock:OPEN" \
     --task-seconds "$DEMO_TASK_SECONDS" --max-tries 2 --seed 7 --quiet) >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
 EMULATOR_PID=$!
 url=
@@ -123,7 +127,7 @@ if [ -z "$report" ]; then
     echo "demo.sh: the playbook (exit $playbook_rc) wrote no report" >&2
     exit 1
 fi
-"$PYTHON" - "$report" "$EXPECTED_FAILED" "$playbook_rc" "$((SECONDS - started))" <<'EOF'
+"$PYTHON" - "$report" "$EXPECTED_FAILED" "$playbook_rc" "$((SECONDS - started))" "$LOCKED_DOMAIN" <<'EOF'
 import json
 import sys
 
@@ -135,6 +139,8 @@ print('domains:      %(total)d' % summary)
 print('changed:      %(succeeded)d' % summary)
 print('failed:       %d %s' % (summary['failed'], ' '.join(report['failed_domains'])))
 print('pending:      %(pending)d' % summary)
+blocked = [row for row in report['domains'] if row['status'] == 'blocked']
+print('blocked:      %d %s' % (len(blocked), '; '.join('%s (%s)' % (row['domain'], row['error_msg']) for row in blocked)))
 print('acknowledged: %(acknowledged)d' % summary)
 print('tasks:        %d' % len(report['task_nos']))
 print('report:       %s' % sys.argv[1][:-len('.json')] + '.html')
@@ -144,7 +150,9 @@ if sorted(report['failed_domains']) != expected_failed:
     problems.append('failed domains %s, expected %s' % (report['failed_domains'], expected_failed))
 if summary['pending'] or report['errors']:
     problems.append('pending %d, errors %s' % (summary['pending'], report['errors']))
-if summary['succeeded'] + summary['unchanged'] != summary['total'] - len(expected_failed):
+if [row['domain'] for row in blocked] != [sys.argv[5]]:
+    problems.append('blocked domains %s, expected %s' % ([row['domain'] for row in blocked], sys.argv[5]))
+if summary['succeeded'] + summary['unchanged'] != summary['total'] - len(expected_failed) - len(blocked):
     problems.append('%d changed of %d' % (summary['succeeded'], summary['total']))
 if summary['acknowledged'] != summary['succeeded'] + summary['failed']:
     problems.append('%d acknowledged of %d results' % (summary['acknowledged'], summary['succeeded'] + summary['failed']))
@@ -153,6 +161,7 @@ if playbook_rc not in (0, 2):
 if problems:
     print('DEMO FAILED: ' + '; '.join(problems))
     sys.exit(1)
-print('The three failures above were made on purpose (--fail-domains); the runbook reported them and failed at the end,')
-print('after acknowledging every result. Demo OK.')
+print('The three failures above were made on purpose (--fail-domains), and so was the lock (--domain-state): the')
+print('runbook never submitted the locked domain, reported all four and failed at the end, after acknowledging every')
+print('result. Demo OK.')
 EOF

@@ -49,6 +49,54 @@ DOMAIN_STATUS_NAMES = {'1': 'renewal_required', '2': 'redemption_required', '3':
 EXPIRATION_STATUS_NAMES = {'1': 'not_expired', '2': 'expired'}
 
 
+# Why a domain's nameservers cannot be changed now, in plain words (the registrar pre-flight). The order is
+# the order of the checks: the first that applies is the reason given.
+REASON_UPDATE_LOCK = 'update prohibition lock is on: turn it off in the console first'
+REASON_REDEMPTION = 'redemption required'
+REASON_RENEWAL = 'renewal required'
+REASON_EXPIRED = 'expired'
+REASON_REGISTRANT_CHANGE = 'registrant change pending'
+REASON_TRANSFER_OUT = 'transfer out pending'
+REASON_REAL_NAME = 'real-name verification not passed'
+REASON_CLIENT_HOLD = 'on hold until the registrant email is verified'
+REASON_NOT_IN_ACCOUNT = 'not in this account'
+REASON_DENIED = 'access denied to this RAM user'
+CHANGE_BLOCKERS = (
+    ('UpdateProhibitionLock', ('OPEN',), REASON_UPDATE_LOCK),
+    ('DomainStatus', ('2',), REASON_REDEMPTION),
+    ('DomainStatus', ('1',), REASON_RENEWAL),
+    ('ExpirationDateStatus', ('2',), REASON_EXPIRED),
+    ('RegistrantUpdatingStatus', ('PENDING',), REASON_REGISTRANT_CHANGE),
+    ('TransferOutStatus', ('PENDING',), REASON_TRANSFER_OUT),
+    ('RealNameStatus', ('NONAUDIT', 'FAILED', 'AUDITING'), REASON_REAL_NAME),
+    ('EmailVerificationClientHold', ('TRUE',), REASON_CLIENT_HOLD),
+)
+
+
+def change_blocker(facts):
+    """The plain-words reason why ``facts``' domain cannot change its nameservers now, or None.
+
+    A field the answer did not carry blocks nothing: only what the service says forbids a change.
+    """
+    for field, values, reason in CHANGE_BLOCKERS:
+        value = facts.get(field)
+        if value is not None and str(value).strip().upper() in values:
+            return reason
+    return None
+
+
+def blocked_domains(domain_set):
+    """``{name: reason}`` of a DomainSet's domains that cannot change: not in the account, denied, or blocked by a state."""
+    blocked = dict((name, REASON_NOT_IN_ACCOUNT) for name in domain_set.missing)
+    for name, error in domain_set.denied.items():
+        blocked[name] = '%s (%s)' % (REASON_DENIED, error.api_code)
+    for name, facts in domain_set.found.items():
+        reason = change_blocker(facts)
+        if reason:
+            blocked[name] = reason
+    return blocked
+
+
 def normalize_name(value):
     return (value or '').strip().rstrip('.').lower()
 

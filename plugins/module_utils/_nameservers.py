@@ -20,7 +20,12 @@ import re
 import time
 import uuid
 
-from ansible_collections.aliyun.domain.plugins.module_utils._domains import DOMAIN_NOT_FOUND_CODES
+from ansible_collections.aliyun.domain.plugins.module_utils._domains import (
+    DOMAIN_NOT_FOUND_CODES,
+    REASON_NOT_IN_ACCOUNT,
+    blocked_domains,
+    read_domains,
+)
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainApiError,
     DomainConfigError,
@@ -442,7 +447,9 @@ class NameserverChange(object):
         self.to_submit = []
         self.adopted = {}
         self.blocked = {}
-        self.missing = []
+        # domain -> why it cannot change (the registrar pre-flight); never submitted
+        self.domains_blocked = {}
+        self._preflighted = set()
         self.task_nos = []
         self.submitted = {}
         self.submitting = False
@@ -452,12 +459,15 @@ class NameserverChange(object):
 
     def plan(self):
         """Read the current state and decide; sends nothing."""
-        self.current = read_current_nameservers(self.client, self.domains)
-        self.missing = [domain for domain in self.domains if domain not in self.current]
-        if self.missing:
-            raise DomainConfigError(
-                'Invalid value in option domains: not registered in this Alibaba Cloud account: %s.'
-                % ', '.join(self.missing), option='domains')
+        if len(self.domains) <= FEW_DOMAINS:
+            # read one by one anyway: the by-name answers carry the states too
+            states = read_domains(self.client, self.domains)
+            self.current = states.nameservers()
+            self.domains_blocked = blocked_domains(states)
+            self._preflighted = set(states.found)
+        else:
+            self.current = read_current_nameservers(self.client, self.domains)
+            self.domains_blocked = dict((domain, REASON_NOT_IN_ACCOUNT) for domain in self.domains if domain not in self.current)
         self._reconcile_recorded()
         covered = {}
         for intent, task_no, dummy in self.state.submissions():
@@ -468,17 +478,43 @@ class NameserverChange(object):
                     self.task_nos.append(task_no)
         candidates = []
         for domain in self.domains:
+            if domain in self.domains_blocked:
+                continue
             if domain in covered:
                 self.adopted[domain] = covered[domain]
-            elif self.target.matches(self.current[domain]):
+            elif self.current.get(domain) is not None and self.target.matches(self.current[domain]):
                 self.unchanged.append(domain)
             else:
                 candidates.append(domain)
+        candidates = self._preflight(candidates)
         if candidates:
             self.recent_tasks = list_recent_tasks(self.client, self.clock_ms(), self.clock_ms())
             self.blocked = pending_changes(self.client, self.recent_tasks, candidates, set(self.state.task_nos()))
         self.to_submit = [domain for domain in candidates if domain not in self.blocked]
         return self
+
+    def _preflight(self, candidates):
+        """The candidates that can change: each one's locks and statuses are read by name
+        (QueryDomainByDomainName; the list's items do not carry them) and a domain that cannot change
+        goes to ``domains_blocked`` with its reason. The by-name answer also has the latest nameservers."""
+        unread = [domain for domain in candidates if domain not in self._preflighted]
+        if not unread:
+            return candidates
+        states = read_domains(self.client, unread)
+        self.domains_blocked.update(blocked_domains(states))
+        fresh = states.nameservers()
+        self.current.update(fresh)
+        ready = []
+        for domain in candidates:
+            if domain in self.domains_blocked:
+                continue
+            if domain in fresh and self.target.matches(fresh[domain]):
+                self.unchanged.append(domain)
+            else:
+                ready.append(domain)
+        if self.domains_blocked:
+            self.log('%d domains cannot change and are not submitted' % len(self.domains_blocked))
+        return ready
 
     def _reconcile_recorded(self):
         """Settle intents of an earlier run whose outcome was never recorded."""
@@ -581,6 +617,7 @@ class NameserverChange(object):
             'domains_unchanged': list(self.unchanged),
             'domains_adopted': dict(self.adopted),
             'domains_pending_elsewhere': dict(self.blocked),
+            'domains_blocked': dict(self.domains_blocked),
             'nameservers': self.target.display(),
         }
 
@@ -661,6 +698,7 @@ class NameserverRequest(object):
         self.batch_size = validate_batch_size(get('batch_size'))
         self.wait_options = validate_wait_options(get('wait_timeout'), get('poll_interval'), get('max_poll_interval'))
         self.wait = bool(get('wait'))
+        self.fail_on_blocked = bool(get('fail_on_blocked'))
 
     def _validate_close(self):
         if not self.state_file:
@@ -683,7 +721,7 @@ def close_migration(request, check_mode=False):
 def empty_change_result():
     """The module's result before anything is known (also returned when the options are refused)."""
     return {'changed': False, 'task_nos': [], 'domains_changed': [], 'domains_unchanged': [], 'domains_adopted': {},
-            'domains_pending_elsewhere': {}, 'nameservers': []}
+            'domains_pending_elsewhere': {}, 'domains_blocked': {}, 'nameservers': []}
 
 
 class PendingElsewhereError(DomainConfigError):
@@ -708,6 +746,23 @@ class ChangeFailedError(DomainError):
             len(failed), total, '; '.join('%s: %s' % (item.get('domain_name'), item.get('error_msg')) for item in failed)))
 
 
+class DomainsBlockedError(DomainError):
+    """Some domains cannot change (locked, expired, not in the account, ...): they were not submitted, the others were."""
+
+    default_code = 'DomainsBlocked'
+    # how many domains the message names before it says "and N more"
+    NAMED = 20
+
+    def __init__(self, domains_blocked, submitted):
+        self.domains_blocked = domains_blocked
+        named = sorted(domains_blocked.items())
+        listed = '; '.join('%s (%s)' % item for item in named[:self.NAMED])
+        more = ' and %d more' % (len(named) - self.NAMED) if len(named) > self.NAMED else ''
+        super(DomainsBlockedError, self).__init__('%d domain(s) cannot change and were not submitted: %s%s. %s' % (
+            len(named), listed, more,
+            'The other domains were submitted.' if submitted else 'Nothing else needed a change.'))
+
+
 def run_nameserver_change(client, request, log=None, check_mode=False, diff=False, progress=None):
     """Plan, submit and (if asked) wait as ``request`` says; the module's result dict.
 
@@ -728,6 +783,7 @@ def run_nameserver_change(client, request, log=None, check_mode=False, diff=Fals
             result['diff'] = change.diff()
         waits = request.wait and change.task_nos
         if check_mode or not change.changed and not waits:
+            _raise_if_blocked(change, request)
             return result
         if change.changed:
             change.submit()
@@ -738,6 +794,7 @@ def run_nameserver_change(client, request, log=None, check_mode=False, diff=Fals
             failed = [item for item in waited['task_results'] if item.get('task_status_code') == STATUS_FAILURE]
             if failed:
                 raise ChangeFailedError(failed, len(waited['task_results']))
+        _raise_if_blocked(change, request)
     except DomainError as error:
         if change is not None:
             result.update(change.result())
@@ -745,3 +802,9 @@ def run_nameserver_change(client, request, log=None, check_mode=False, diff=Fals
         error.result = result
         raise
     return result
+
+
+def _raise_if_blocked(change, request):
+    """Fail at the end, after the other domains were submitted (and waited for), naming those that cannot change."""
+    if change.domains_blocked and request.fail_on_blocked:
+        raise DomainsBlockedError(change.domains_blocked, bool(change.submitted) or bool(change.to_submit))

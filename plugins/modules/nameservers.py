@@ -22,6 +22,13 @@ description:
     looks for the task in C(QueryTaskList) before deciding anything, and never re-sends blindly.
   - Domains that already have a C(CHG_DNS) task in progress which this module did not submit are
     not submitted again; the module fails naming them and their task numbers.
+  - Before anything is submitted, the registrar state of every domain that needs a change is read
+    (C(QueryDomainByDomainName)). A domain that cannot change is never submitted and is returned in
+    RV(domains_blocked) with the reason in plain words: the update prohibition lock is on, renewal or
+    redemption required, expired, a registrant change or a transfer out pending, real-name verification
+    not passed, on hold until the registrant email is verified, not in this account, or access denied to
+    the RAM user. The other domains are submitted; then the module fails naming the blocked ones
+    (unless O(fail_on_blocked=false)). Check mode reads the same and fails the same way.
   - The registrar carries out a task asynchronously. Use O(wait=true) to wait here, or pass the
     returned RV(task_nos) to M(aliyun.domain.domain_task_result) and acknowledge the results with
     M(aliyun.domain.ack). The R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role)
@@ -33,7 +40,7 @@ options:
     description:
       - Domain names to change. Internationalised names are converted to punycode.
       - Every name is validated before any call; invalid names are all reported at once.
-      - Every domain must be registered in the account.
+      - A domain that is not in the account is reported in RV(domains_blocked), not submitted.
       - Required, unless O(close_migration) is given.
     type: list
     elements: str
@@ -81,6 +88,15 @@ options:
       report:
         description: Where its report is, kept in the record.
         type: str
+    version_added: 0.1.0
+  fail_on_blocked:
+    description:
+      - Fail at the end when some domains cannot change (RV(domains_blocked) is not empty), after the
+        other domains were submitted (and, with O(wait=true), waited for).
+      - V(false) returns them without failing, for a caller that reports them itself (the
+        R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role) does).
+    type: bool
+    default: true
     version_added: 0.1.0
   wait:
     description:
@@ -208,6 +224,12 @@ domains_pending_elsewhere:
   returned: always
   type: dict
   sample: {}
+domains_blocked:
+  description:
+    - Domains that cannot change now and were not submitted, mapped to the reason in plain words.
+  returned: always
+  type: dict
+  sample: {"locked.example": "update prohibition lock is on: turn it off in the console first", "gone.example": "not in this account"}
 nameservers:
   description: The requested nameservers, normalised; C(["Alibaba Cloud DNS"]) with O(aliyun_dns=true).
   returned: always
@@ -261,6 +283,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import Domai
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     ChangeFailedError,
+    DomainsBlockedError,
     NameserverRequest,
     close_migration,
     empty_change_result,
@@ -277,6 +300,7 @@ def main():
             batch_size=dict(type='int', default=100),
             state_file=dict(type='path'),
             wait=dict(type='bool', default=False),
+            fail_on_blocked=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=900),
             poll_interval=dict(type='float', default=8),
             max_poll_interval=dict(type='float', default=30),
@@ -297,7 +321,7 @@ def main():
     try:
         result = run_nameserver_change(module.client, request, log=module.log, check_mode=module.check_mode,
                                        diff=module._diff, progress=module.progress)
-    except ChangeFailedError as error:  # the registrar failed some domains; no API error to return
+    except (ChangeFailedError, DomainsBlockedError) as error:  # no API error to return
         module.fail_json(msg=str(error), **error.result)
     except DomainError as error:
         module.fail_from_error(error, **error.result)

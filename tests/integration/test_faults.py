@@ -40,8 +40,8 @@ FAULT_ARGS = (
     '--fail-domains', FAILING_PATTERN,
     # The service throttles by rate, per account: a limit the client must pace itself under, plus rare
     # throttling at random (random throttling at a high rate would only measure how slow the pacing gets).
-    '--rate-limit', '5',
-    '--throttle-rate', '0.1',
+    '--rate-limit', '20',
+    '--throttle-rate', '0.03',
     '--retry-after-ms', '20',
     '--error-rate', '0.1',
     '--reset-rate', '0.05',

@@ -39,6 +39,8 @@ class FakeRegistrar(object):
         self.reject_submission = None
         # older answers spell the task number taskNo
         self.task_no_key = 'TaskNo'
+        # name -> fields of the by-name answer (locks and statuses), or 'denied' (HTTP 403 Forbidden.RAM)
+        self.states = {}
 
     def add_task(self, domains, pending=True):
         task_no = 'T%d' % (len(self.tasks) + 1)
@@ -66,7 +68,12 @@ class FakeRegistrar(object):
             name = query['DomainName']
             if name not in self.domains:
                 return json_response({'RequestId': 'r', 'Code': 'DomainNotExist', 'Message': 'no such domain'}, status=400)
-            return json_response({'RequestId': 'r', 'DomainName': name, 'DnsList': {'Dns': self.domains[name]}})
+            state = self.states.get(name) or {}
+            if state == 'denied':
+                return json_response({'RequestId': 'r', 'Code': 'Forbidden.RAM', 'Message': 'not authorized'}, status=403)
+            body = {'RequestId': 'r', 'DomainName': name, 'DnsList': {'Dns': self.domains[name]}}
+            body.update(state)
+            return json_response(body)
         if action == 'QueryDomainList':
             items = [{'DomainName': name, 'DnsList': {'DnsList': ns}} for name, ns in sorted(self.domains.items())]
             return self.page(request, items, 'Domain')
@@ -127,7 +134,8 @@ def test_few_domains_are_read_one_by_one_and_only_differing_ones_submitted(regis
 def test_many_domains_are_read_from_the_domain_list_in_batches(registrar):
     domains = sorted(registrar.domains)[:7]
     change = make_change(registrar, domains, batch_size=3).plan()
-    assert 'QueryDomainByDomainName' not in registrar.calls and registrar.calls.count('QueryDomainList') == 1
+    # the list gives the nameservers; each domain to change is then read by name for its locks and statuses
+    assert registrar.calls.count('QueryDomainByDomainName') == 7 and registrar.calls.count('QueryDomainList') == 1
     change.submit()
     assert submissions(registrar) == 3
     assert [task['TaskNum'] for task in registrar.tasks] == [3, 3, 1]
@@ -142,7 +150,8 @@ def test_domain_list_paging_switches_to_single_reads_when_cheaper(registrar):
     wanted = ['d0000.com', 'd0001.com'] + ['d%04d.com' % number for number in (150, 300, 450, 600, 750, 999)]
     change = make_change(registrar, wanted).plan()
     assert registrar.calls.count('QueryDomainList') == 1
-    assert registrar.calls.count('QueryDomainByDomainName') == 6
+    # six single reads for the nameservers, then the pre-flight of all eight
+    assert registrar.calls.count('QueryDomainByDomainName') == 6 + 8
     assert sorted(change.to_submit) == sorted(wanted)
 
 
@@ -151,7 +160,8 @@ def test_domain_list_paging_continues_while_pages_are_fewer_than_missing_domains
     wanted = ['d%04d.com' % number for number in range(0, 300, 20)]
     make_change(registrar, wanted).plan()
     assert registrar.calls.count('QueryDomainList') == 3
-    assert 'QueryDomainByDomainName' not in registrar.calls
+    # no single reads for the nameservers: only the pre-flight of each wanted domain
+    assert registrar.calls.count('QueryDomainByDomainName') == len(wanted)
 
 
 def test_check_mode_plans_without_writing_the_state_file(registrar, tmp_path):
@@ -160,11 +170,31 @@ def test_check_mode_plans_without_writing_the_state_file(registrar, tmp_path):
     assert change.changed and not state.exists() and submissions(registrar) == 0
 
 
-def test_unknown_domains_are_named_before_anything_is_sent(registrar):
-    with pytest.raises(DomainConfigError) as caught:
-        make_change(registrar, ['d00.com', 'nope.com', 'gone.net']).plan()
-    assert 'nope.com, gone.net' in str(caught.value) and 'option domains' in str(caught.value)
-    assert submissions(registrar) == 0
+def test_unknown_domains_are_blocked_and_the_others_still_planned(registrar):
+    change = make_change(registrar, ['d00.com', 'nope.com', 'gone.net']).plan()
+    assert change.domains_blocked == {'nope.com': 'not in this account', 'gone.net': 'not in this account'}
+    assert change.to_submit == ['d00.com']
+    assert change.result()['domains_blocked'] == change.domains_blocked
+
+
+@pytest.mark.parametrize('count', [3, 8], ids=['read-by-name', 'read-from-the-list'])
+def test_domains_that_cannot_change_are_blocked_with_their_reason_and_never_submitted(registrar, count):
+    names = sorted(registrar.domains)[:count]
+    registrar.states = {
+        names[0]: {'UpdateProhibitionLock': 'OPEN'},
+        names[1]: 'denied',
+        names[2]: {'TransferOutStatus': 'PENDING', 'UpdateProhibitionLock': 'CLOSE'},
+    }
+    change = make_change(registrar, names).plan()
+    assert change.domains_blocked == {
+        names[0]: 'update prohibition lock is on: turn it off in the console first',
+        names[1]: 'access denied to this RAM user (Forbidden.RAM)',
+        names[2]: 'transfer out pending',
+    }
+    assert change.to_submit == names[3:]
+    change.submit()
+    submitted = [detail['DomainName'] for task in registrar.tasks for detail in task['details']]
+    assert submitted == names[3:]
 
 
 def test_lost_answer_is_reconciled_from_the_task_list_not_resent(registrar, tmp_path):

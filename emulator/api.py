@@ -189,6 +189,22 @@ def _detail_item(row, now, lang, fail_reason):
     return item
 
 
+# QueryTaskList's TaskTypeCode (an int in the SDK model; the values are not documented)
+TASK_TYPE_CODES = {'CHG_DNS': 5}
+DAY_MS = 86400 * 1000
+BEIJING_OFFSET_MS = BEIJING_OFFSET * 1000
+
+
+def whole_days(begin_ms, end_ms):
+    """``BeginCreateTime``/``EndCreateTime`` as the service reads them, "only by day": from the start of the
+    begin's day to the end of the end's day, days in service-local time (UTC+8)."""
+    if begin_ms is not None:
+        begin_ms = (begin_ms + BEIJING_OFFSET_MS) // DAY_MS * DAY_MS - BEIJING_OFFSET_MS
+    if end_ms is not None:
+        end_ms = ((end_ms + BEIJING_OFFSET_MS) // DAY_MS + 1) * DAY_MS - BEIJING_OFFSET_MS - 1
+    return begin_ms, end_ms
+
+
 def task_item(row, now, lang, history=False):
     status = task_state(row, now)
     created = row['created_ms'] / 1000.0
@@ -210,6 +226,9 @@ def task_item(row, now, lang, history=False):
             'TaskCancelStatusCode': 0,
             'TaskResult': '',
             'CreateTime': task_list_time(created),
+            # in the list model, undocumented values: the emulator's choice
+            'TaskBizType': row[2],
+            'TaskTypeCode': TASK_TYPE_CODES.get(row[2], 0),
         })
     return item
 
@@ -309,8 +328,7 @@ def acknowledge_task_result(store, request):
 def query_task_list(store, request):
     params = request.params
     page_num, page_size = paging(params)
-    begin = integer(params, 'BeginCreateTime', minimum=0)
-    end = integer(params, 'EndCreateTime', minimum=0)
+    begin, end = whole_days(integer(params, 'BeginCreateTime', minimum=0), integer(params, 'EndCreateTime', minimum=0))
     total, rows = store.tasks_page(page_num, page_size, begin, end)
     return envelope(total, page_num, page_size, 'TaskInfo', [task_item(row, request.now, request.lang) for row in rows])
 
@@ -336,8 +354,9 @@ def query_task_detail_list(store, request):
 def query_task_info_history(store, request):
     params = request.params
     page_size = integer(params, 'PageSize', required=True, minimum=1, maximum=MAX_PAGE_SIZE)
+    begin, end = whole_days(integer(params, 'BeginCreateTime', minimum=0), integer(params, 'EndCreateTime', minimum=0))
     previous, rows, following = store.task_history(
-        page_size, integer(params, 'BeginCreateTime', minimum=0), integer(params, 'EndCreateTime', minimum=0),
+        page_size, begin, end,
         integer(params, 'CreateTimeCursor', minimum=0), text(params, 'TaskNoCursor'))
     answer = {'PageSize': page_size, 'Objects': [task_item(row, request.now, request.lang, history=True) for row in rows]}
     for key, row in (('CurrentPageCursor', rows[0] if rows else None), ('NextPageCursor', following),

@@ -15,7 +15,8 @@ DEFAULT_PORT = 8765
 DEFAULT_ACCESS_KEY = 'testid:testsecret'
 DEFAULT_DOMAINS = 100
 DEFAULT_TASK_SECONDS = '2'
-DEFAULT_MAX_TRIES = 3
+# QueryTaskDetailList's TryCount: the service documents five tries by default
+DEFAULT_MAX_TRIES = 5
 DEFAULT_RETRY_AFTER_MS = 100
 
 AccessKey = collections.namedtuple('AccessKey', 'key_id secret token')

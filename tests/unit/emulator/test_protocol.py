@@ -254,7 +254,7 @@ def test_poll_parameters_filter(start_emulator):
     assert client.call('PollTaskResult', dict(PAGE, TaskNo=first)).body['TotalItemNum'] == 2
     failed = client.call('PollTaskResult', dict(PAGE, TaskResultStatus=3)).body['Data']['TaskDetail']
     assert sorted(item['DomainName'] for item in failed) == ['example-00001.com', 'example-00002.com']
-    assert all(item['TaskStatus'] == 'EXECUTE_FAILURE' and item['TryCount'] == 3 and item['ErrorMsg'] for item in failed)
+    assert all(item['TaskStatus'] == 'EXECUTE_FAILURE' and item['TryCount'] == 5 and item['ErrorMsg'] for item in failed)
     one = client.call('PollTaskResult', dict(PAGE, DomainName='EXAMPLE-00003.com')).body['Data']['TaskDetail']
     assert [item['DomainName'] for item in one] == ['example-00003.com']
     by_instance = client.call('PollTaskResult', dict(PAGE, InstanceId=one[0]['InstanceId'], TaskType=1)).body

@@ -304,6 +304,10 @@ def save_batch_task_for_modifying_domain_dns(store, request):
             blocked = block_of(states, domain)
             if blocked:
                 raise ApiError(blocked[1], value=domain)
+    if request.behaviour.refuse_in_progress:
+        busy = store.in_progress(domains, request.now)
+        if busy:
+            raise ApiError('TaskIsBeingProcessed', value=busy[0])
     task_no = store.submit(domains, nameservers, request.behaviour, request.client_ip, request.now)
     return {'TaskNo': task_no}
 

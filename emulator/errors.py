@@ -52,6 +52,9 @@ ERRORS = {
         '请求处理因未知错误、异常或故障而失败。'),
     'DomainNotExist': (
         400, 'The domain name {value} does not exist in your account.', '您的账号下不存在域名 {value}。'),
+    'TaskIsBeingProcessed': (
+        400, 'The domain name {value} has a task being processed. Try again after it is complete.',
+        '域名 {value} 有正在处理的任务，请在任务完成后重试。'),
     'Forbidden.RAM': (
         403, 'User not authorized to operate on the specified resource, or this API does not support RAM.',
         '用户未被授权操作指定资源，或该接口不支持RAM。'),

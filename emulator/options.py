@@ -241,6 +241,8 @@ class Behaviour:
     # that cannot change is answered: its detail fails ("detail") or the whole batch is refused ("refuse").
     domain_states: tuple = ()
     blocked_submission: str = 'detail'
+    # Refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed).
+    refuse_in_progress: bool = False
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -262,6 +264,7 @@ class Behaviour:
             'list_dns': lambda v: parse_bool('list_dns', v),
             'domain_states': _parse_domain_states,
             'blocked_submission': parse_blocked_submission,
+            'refuse_in_progress': lambda v: parse_bool('refuse_in_progress', v),
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -285,6 +288,7 @@ class Behaviour:
             'list_dns': self.list_dns,
             'domain_states': _domain_states_json(self.domain_states),
             'blocked_submission': self.blocked_submission,
+            'refuse_in_progress': self.refuse_in_progress,
         }
 
 
@@ -324,6 +328,8 @@ def build_parser():
     parser.add_argument('--blocked-submission', default='detail', choices=BLOCKED_SUBMISSION_MODES,
                         help="a submission naming a domain that cannot change: its detail fails (detail, default) "
                              "or the whole batch is refused with a Code (refuse)")
+    parser.add_argument('--refuse-in-progress', action='store_true',
+                        help='refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -357,6 +363,7 @@ def parse_args(argv=None):
             'list_dns': not args.list_without_dns,
             'domain_states': list(args.domain_state or []),
             'blocked_submission': args.blocked_submission,
+            'refuse_in_progress': args.refuse_in_progress,
         })
     except SettingError as exc:
         parser.error(str(exc))

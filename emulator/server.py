@@ -269,7 +269,9 @@ class Emulator:
         per_task = min(per_task, len(domains))
         batches = [[domains[index % len(domains)] for index in range(start, min(start + per_task, count))]
                    for start in range(0, count, per_task)]
-        task_nos = self.store.submit_many(batches, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), time.time(),
+        # an older task (still in progress if its task_seconds are longer), e.g. outside a client's task-list window
+        age = parse_non_negative('seed: created_seconds_ago', spec.get('created_seconds_ago', 0))
+        task_nos = self.store.submit_many(batches, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), time.time() - age,
                                           source='seed')
         return {'task_nos': task_nos, 'results': count}
 

@@ -347,6 +347,16 @@ class Store:
                 self._next_due = earliest_change if self._next_due is None else min(self._next_due, earliest_change)
         return task_nos
 
+    def in_progress(self, domains, now, task_type='CHG_DNS'):
+        """The domains among ``domains`` with a detail of ``task_type`` that is not final at ``now``, sorted."""
+        names = list(dict.fromkeys(domains))
+        if not names:
+            return []
+        rows = self._connection().execute(
+            'SELECT DISTINCT domain FROM details WHERE task_type = ? AND final_at > ? AND domain IN (%s)'
+            % ','.join('?' * len(names)), [task_type, now] + names).fetchall()
+        return sorted(row[0] for row in rows)
+
     @staticmethod
     def _instance_ids(connection, names):
         names = list(names)

@@ -65,6 +65,9 @@ COMPLETE_TASK_CODE = 3
 DAY_MS = 24 * 3600 * 1000
 # How long a submission whose answer was lost may take to appear in the task list.
 RECONCILE_DELAYS = (1.0, 2.0, 4.0)
+# The service refuses a submission naming a domain that has a change in progress (a task this run did not
+# find in the recent task list, or one submitted meanwhile): never re-sent, the run fails naming the domains.
+IN_PROGRESS_CODES = frozenset(['TaskIsBeingProcessed'])
 # A batch whose lost submission is proven absent from the task list is sent again, at most this often.
 MAX_RESUBMISSIONS = 3
 
@@ -574,6 +577,8 @@ class NameserverChange(object):
             except DomainError as exc:
                 if not exc.ambiguous:
                     self.state.append({'event': 'not_sent', 'id': intent['id'], 'code': exc.code})
+                    if exc.code in IN_PROGRESS_CODES:
+                        raise InProgressError(exc, batch, self)
                     raise SubmissionError(exc, batch, self)
                 task_no, searched = self._reconcile(intent, known)
                 if not task_no:
@@ -655,6 +660,20 @@ class SubmissionError(DomainError):
 
     def to_result(self):
         return self.cause.to_result()
+
+
+class InProgressError(SubmissionError):
+    """The service refused a batch because a domain of it has a change in progress; nothing of it was submitted."""
+
+    def __init__(self, cause, batch, change):
+        super(InProgressError, self).__init__(cause, batch, change)
+        named = ', '.join(batch[:10]) + (' and %d more' % (len(batch) - 10) if len(batch) > 10 else '')
+        submitted = sum(len(domains) for domains in change.submitted.values())
+        self.message = ('%s. A domain of this batch has a change in progress elsewhere (one of %s); the batch was not '
+                        'submitted and is not re-sent. Wait for that task (QueryTaskList) and run again.%s' % (
+                            cause, named, ' %d domains were submitted before this batch: tasks %s.' % (
+                                submitted, ', '.join(change.submitted)) if submitted else ''))
+        self.args = (self.message,)
 
 
 # ---------------------------------------------------------------------------------------------

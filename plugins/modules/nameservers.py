@@ -21,7 +21,9 @@ description:
     given). When the answer to a submission is lost (a timeout after the request left), the module
     looks for the task in C(QueryTaskList) before deciding anything, and never re-sends blindly.
   - Domains that already have a C(CHG_DNS) task in progress which this module did not submit are
-    not submitted again; the module fails naming them and their task numbers.
+    not submitted again; the module fails naming them and their task numbers. When the service itself
+    refuses a batch with C(TaskIsBeingProcessed) (a change the recent task list did not show), the
+    module fails in one line naming the code and the batch's domains, and never re-sends that batch.
   - Before anything is submitted, the registrar state of every domain that needs a change is read
     (C(QueryDomainByDomainName)). A domain that cannot change is never submitted and is returned in
     RV(domains_blocked) with the reason in plain words: the update prohibition lock is on, renewal or

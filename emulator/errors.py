@@ -97,7 +97,13 @@ DETAIL_MESSAGES = {
     'client_hold': ('The domain name is on hold until its registrant email is verified.', '域名因邮箱未验证被暂停解析。'),
 }
 
-TASK_TYPE_DESCRIPTION = {'CHG_DNS': ('DNS Modification', '修改DNS')}
+# CHG_DNS is what the collection submits; the others stand for the results of other tasks an account holds
+# (seeded through the control plane only).
+TASK_TYPE_DESCRIPTION = {
+    'CHG_DNS': ('DNS Modification', '修改DNS'),
+    'ORDER_RENEW': ('Renewal', '续费'),
+    'CHG_HOLDER': ('Registrant Change', '过户'),
+}
 
 
 class ApiError(Exception):

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import api
 from .auth import API_VERSION, Verifier
-from .errors import ApiError, language, missing
+from .errors import TASK_TYPE_DESCRIPTION, ApiError, language, missing
 from .options import SettingError, parse_access_key, parse_args, parse_non_negative
 from .render import JSON_TYPE, render, to_json, wants_json
 from .store import DETAIL_STATUS, Store
@@ -176,6 +176,12 @@ class RateLimiter:
             self._buckets = {}
 
 
+def _seed_task_type(value):
+    if value not in TASK_TYPE_DESCRIPTION:
+        raise SettingError('seed: task_type %r: expected one of %s' % (value, ', '.join(sorted(TASK_TYPE_DESCRIPTION))))
+    return value
+
+
 class Emulator:
     """Everything a request handler needs, shared by all server threads."""
 
@@ -272,7 +278,7 @@ class Emulator:
         # an older task (still in progress if its task_seconds are longer), e.g. outside a client's task-list window
         age = parse_non_negative('seed: created_seconds_ago', spec.get('created_seconds_ago', 0))
         task_nos = self.store.submit_many(batches, nameservers, behaviour, spec.get('client_ip', '192.0.2.1'), time.time() - age,
-                                          source='seed')
+                                          source='seed', task_type=_seed_task_type(spec.get('task_type', 'CHG_DNS')))
         return {'task_nos': task_nos, 'results': count}
 
     def stats_json(self, with_details=True, task_no=None):

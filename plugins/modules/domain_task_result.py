@@ -150,7 +150,9 @@ task_results:
       type: str
       sample: 15fee9d10d514bada66bd08c5723c583
     task_type:
-      description: Task type.
+      description:
+        - Task type; V(CHG_DNS) for a nameserver change. Results of other types (renewals, registrant changes,
+          ...) wait in the same queue when other tasks of the account finished; see O(task_type).
       type: str
       sample: CHG_DNS
     task_type_description:

@@ -370,9 +370,17 @@ def query_task_info_history(store, request):
     return answer
 
 
+def lagging(store, row, request):
+    """``row`` as a read sees it while reads lag behind writes (``read_lag``): the nameservers of ``read_lag`` ago."""
+    lag = request.behaviour.read_lag
+    if not lag or row is None:
+        return row
+    return (row[0], row[1], json.dumps(store.delegation(row[0], request.now - lag))) + tuple(row[3:])
+
+
 def query_domain_by_domain_name(store, request):
     name = text(request.params, 'DomainName', required=True).strip().lower().rstrip('.')
-    row = store.domain(name, request.now)
+    row = lagging(store, store.domain(name, request.now), request)
     if row is None:
         raise ApiError('DomainNotExist', value=name)
     states = request.behaviour.domain_states
@@ -449,9 +457,11 @@ def query_domain_list(store, request):
     if keep is None:
         total, rows = store.domains_page(request.now, page_num, page_size, order_key=order_key,
                                          descending=order_by == 'DESC', **query)
+        rows = [lagging(store, row, request) for row in rows]
         items = [domain_item(row, request.now, list_style=True, with_dns=with_dns, states=states) for row in rows]
     else:
         _total, rows = store.domains_page(request.now, 1, None, order_key=order_key, descending=order_by == 'DESC', **query)
+        rows = [lagging(store, row, request) for row in rows]
         matching = [item for item in (domain_item(row, request.now, list_style=True, states=states) for row in rows) if keep(item)]
         total = len(matching)
         items = matching[(page_num - 1) * page_size:page_num * page_size]

@@ -243,6 +243,8 @@ class Behaviour:
     blocked_submission: str = 'detail'
     # Refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed).
     refuse_in_progress: bool = False
+    # Seconds after a successful change during which QueryDomainByDomainName/QueryDomainList still show the old nameservers.
+    read_lag: float = 0.0
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -265,6 +267,7 @@ class Behaviour:
             'domain_states': _parse_domain_states,
             'blocked_submission': parse_blocked_submission,
             'refuse_in_progress': lambda v: parse_bool('refuse_in_progress', v),
+            'read_lag': lambda v: parse_non_negative('read_lag', v),
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -289,6 +292,7 @@ class Behaviour:
             'domain_states': _domain_states_json(self.domain_states),
             'blocked_submission': self.blocked_submission,
             'refuse_in_progress': self.refuse_in_progress,
+            'read_lag': self.read_lag,
         }
 
 
@@ -330,6 +334,8 @@ def build_parser():
                              "or the whole batch is refused with a Code (refuse)")
     parser.add_argument('--refuse-in-progress', action='store_true',
                         help='refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed)')
+    parser.add_argument('--read-lag', default=0.0, metavar='SECONDS',
+                        help='after a change succeeds, domain reads show the old nameservers for SECONDS (default 0)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -364,6 +370,7 @@ def parse_args(argv=None):
             'domain_states': list(args.domain_state or []),
             'blocked_submission': args.blocked_submission,
             'refuse_in_progress': args.refuse_in_progress,
+            'read_lag': args.read_lag,
         })
     except SettingError as exc:
         parser.error(str(exc))

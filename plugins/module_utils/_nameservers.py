@@ -40,6 +40,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
     STATUS_FAILURE,
+    STATUS_SUCCESS,
     validate_wait_options,
     wait_for_tasks,
 )
@@ -68,6 +69,10 @@ RECONCILE_DELAYS = (1.0, 2.0, 4.0)
 # The service refuses a submission naming a domain that has a change in progress (a task this run did not
 # find in the recent task list, or one submitted meanwhile): never re-sent, the run fails naming the domains.
 IN_PROGRESS_CODES = frozenset(['TaskIsBeingProcessed'])
+# After a change succeeds, reads may show the old nameservers for a while. Within this long after a closed
+# migration submitted a domain to the same target, a read that still shows the old nameservers is taken
+# for such a lag when that task's detail for the domain succeeded: the domain is not submitted again.
+READ_LAG_WINDOW_MS = 3600 * 1000
 # A batch whose lost submission is proven absent from the task list is sent again, at most this often.
 MAX_RESUBMISSIONS = 3
 
@@ -370,6 +375,8 @@ class SubmissionLog(object):
         self.intents = {}
         self.order = []
         self.outcomes = {}
+        # (intent, task_no) of the submissions of the last closed migration: reads may still lag behind them
+        self.closed = []
         if path and os.path.exists(path):
             self._load()
 
@@ -387,6 +394,7 @@ class SubmissionLog(object):
     def _apply(self, record):
         event = record.get('event')
         if event == COMPLETED_EVENT:
+            self.closed = [(intent, task_no) for intent, task_no, dummy in self.submissions() if task_no]
             self.intents, self.order, self.outcomes = {}, [], {}
         elif event == 'intent' and record.get('id'):
             self.intents[record['id']] = record
@@ -489,12 +497,39 @@ class NameserverChange(object):
                 self.unchanged.append(domain)
             else:
                 candidates.append(domain)
-        candidates = self._preflight(candidates)
+        candidates = self._preflight(self._settled_recently(candidates))
         if candidates:
             self.recent_tasks = list_recent_tasks(self.client, self.clock_ms(), self.clock_ms())
             self.blocked = pending_changes(self.client, self.recent_tasks, candidates, set(self.state.task_nos()))
         self.to_submit = [domain for domain in candidates if domain not in self.blocked]
         return self
+
+    def _settled_recently(self, candidates):
+        """The candidates that a closed migration did not just change: reads lag behind a successful change, so a
+        domain whose CHG_DNS detail to this target succeeded within READ_LAG_WINDOW_MS counts as unchanged."""
+        now_ms = self.clock_ms()
+        recent = {}
+        for intent, task_no in self.state.closed:
+            if Target.from_record(intent.get('target')).key != self.target.key:
+                continue
+            if now_ms - (intent.get('time_ms') or 0) > READ_LAG_WINDOW_MS:
+                continue
+            for domain in intent.get('domains') or []:
+                recent[domain] = task_no
+        lagging = set(domain for domain in candidates if domain in recent)
+        if not lagging:
+            return candidates
+        succeeded = set()
+        for task_no in sorted(set(recent[domain] for domain in lagging)):
+            for detail in task_details(self.client, task_no):
+                name = _lenient_name(detail.get('DomainName'))
+                if name in lagging and _int(detail.get('TaskStatusCode')) == STATUS_SUCCESS:
+                    succeeded.add(name)
+        if succeeded:
+            self.log('%d domains read with their old nameservers were changed by a task that succeeded within the last '
+                     'hour (the reads lag): not submitted again' % len(succeeded))
+        self.unchanged.extend(domain for domain in candidates if domain in succeeded)
+        return [domain for domain in candidates if domain not in succeeded]
 
     def _preflight(self, candidates):
         """The candidates that can change: each one's locks and statuses are read by name

@@ -42,6 +42,8 @@ FAULT_ARGS = (
     # throttling at random (random throttling at a high rate would only measure how slow the pacing gets).
     '--rate-limit', '20',
     '--throttle-rate', '0.03',
+    # reads show the old nameservers for a while after a change succeeded
+    '--read-lag', '5',
     '--retry-after-ms', '20',
     '--error-rate', '0.1',
     '--reset-rate', '0.05',

@@ -378,6 +378,42 @@ def lagging(store, row, request):
     return (row[0], row[1], json.dumps(store.delegation(row[0], request.now - lag))) + tuple(row[3:])
 
 
+HISTORY_DETAIL_FIELDS = ('TaskNo', 'TaskDetailNo', 'TaskType', 'TaskTypeDescription', 'DomainName', 'InstanceId',
+                         'TaskStatus', 'TaskStatusCode', 'ErrorMsg', 'TryCount', 'CreateTime', 'UpdateTime')
+
+
+def query_task_detail_history(store, request):
+    """A task's details page by page with cursors (the SDK's QueryTaskDetailHistory), by domain name then detail
+    number; a cursor (DomainNameCursor + TaskDetailNoCursor) names the first item of its page."""
+    params = request.params
+    task_no = text(params, 'TaskNo', required=True)
+    page_size = integer(params, 'PageSize', required=True, minimum=1, maximum=MAX_PAGE_SIZE)
+    status = choice(params, 'TaskStatus', (0, 1, 2, 3))
+    domain = (text(params, 'DomainName') or '').lower() or None
+    items = []
+    for row in store.task_details(task_no):
+        if domain and row[4] != domain:
+            continue
+        full = _detail_item(row, request.now, request.lang, False)
+        item = dict((key, full[key]) for key in HISTORY_DETAIL_FIELDS)
+        if status is None or item['TaskStatusCode'] == status:
+            items.append(item)
+    items.sort(key=lambda item: (item['DomainName'], item['TaskDetailNo']))
+    cursor = (text(params, 'DomainNameCursor'), text(params, 'TaskDetailNoCursor'))
+    start = 0
+    if cursor[0] is not None or cursor[1] is not None:
+        keys = [(item['DomainName'], item['TaskDetailNo']) for item in items]
+        start = next((index for index, key in enumerate(keys) if key >= (cursor[0] or '', cursor[1] or '')), len(items))
+    page = items[start:start + page_size]
+    answer = {'PageSize': page_size, 'Objects': page}
+    for key, index in (('CurrentPageCursor', start if page else None),
+                       ('NextPageCursor', start + page_size if start + page_size < len(items) else None),
+                       ('PrePageCursor', max(0, start - page_size) if start > 0 else None)):
+        if index is not None:
+            answer[key] = items[index]
+    return answer
+
+
 def query_domain_by_domain_name(store, request):
     name = text(request.params, 'DomainName', required=True).strip().lower().rstrip('.')
     row = lagging(store, store.domain(name, request.now), request)
@@ -478,6 +514,7 @@ ACTIONS = {
     'QueryTaskList': query_task_list,
     'QueryTaskDetailList': query_task_detail_list,
     'QueryTaskInfoHistory': query_task_info_history,
+    'QueryTaskDetailHistory': query_task_detail_history,
     'QueryDomainByDomainName': query_domain_by_domain_name,
     'QueryDomainList': query_domain_list,
 }

@@ -209,7 +209,8 @@ def parse_blocked_submission(value):
 
 
 def _parse_domain_states(value):
-    from .domain_states import parse_domain_states  # pylint: disable=import-outside-toplevel  (it imports this module)
+    # imported here: emulator/domain_states.py imports this module
+    from .domain_states import parse_domain_states  # pylint: disable=import-outside-toplevel
     return parse_domain_states(value)
 
 

@@ -38,7 +38,7 @@ options:
       - Only results of this task type, for example V(CHG_DNS). Filtered after reading.
       - PollTaskResult holds the results of every task type of the account (renewals, registrant changes and
         so on, submitted by the console or other tools), not only the C(CHG_DNS) tasks of this collection.
-        Without O(task_no) or O(task_type) they are all returned; acknowledge only the results you own. The
+        Without a task number or O(task_type) they are all returned; acknowledge only the results you own. The
         R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role) reads and confirms only its own tasks.
     type: str
   journal:

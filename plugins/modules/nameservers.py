@@ -26,10 +26,10 @@ description:
     module fails in one line naming the code and the batch's domains, and never re-sends that batch.
   - Before anything is submitted, the registrar state of every domain that needs a change is read
     (C(QueryDomainByDomainName)). A domain that cannot change is never submitted and is returned in
-    RV(domains_blocked) with the reason in plain words: the update prohibition lock is on, renewal or
+    RV(domains_blocked) with the reason in plain words (the update prohibition lock is on, renewal or
     redemption required, expired, a registrant change or a transfer out pending, real-name verification
     not passed, on hold until the registrant email is verified, not in this account, or access denied to
-    the RAM user. The other domains are submitted; then the module fails naming the blocked ones
+    the RAM user). The other domains are submitted; then the module fails naming the blocked ones
     (unless O(fail_on_blocked=false)). Check mode reads the same and fails the same way.
   - The registrar carries out a task asynchronously. Use O(wait=true) to wait here, or pass the
     returned RV(task_nos) to M(aliyun.domain.domain_task_result) and acknowledge the results with

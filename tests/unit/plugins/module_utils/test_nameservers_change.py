@@ -11,7 +11,6 @@ import json
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     MAX_RESUBMISSIONS,
     NameserverChange,

@@ -227,8 +227,8 @@ def task_item(row, now, lang, history=False):
             'TaskResult': '',
             'CreateTime': task_list_time(created),
             # in the list model, undocumented values: the emulator's choice
-            'TaskBizType': row[2],
-            'TaskTypeCode': TASK_TYPE_CODES.get(row[2], 0),
+            'TaskBizType': row['task_type'],
+            'TaskTypeCode': TASK_TYPE_CODES.get(row['task_type'], 0),
         })
     return item
 
@@ -375,7 +375,9 @@ def lagging(store, row, request):
     lag = request.behaviour.read_lag
     if not lag or row is None:
         return row
-    return (row[0], row[1], json.dumps(store.delegation(row[0], request.now - lag))) + tuple(row[3:])
+    lagged = dict((key, row[key]) for key in row.keys())
+    lagged['dns'] = json.dumps(store.delegation(row['name'], request.now - lag))
+    return lagged
 
 
 HISTORY_DETAIL_FIELDS = ('TaskNo', 'TaskDetailNo', 'TaskType', 'TaskTypeDescription', 'DomainName', 'InstanceId',
@@ -392,7 +394,7 @@ def query_task_detail_history(store, request):
     domain = (text(params, 'DomainName') or '').lower() or None
     items = []
     for row in store.task_details(task_no):
-        if domain and row[4] != domain:
+        if domain and row['domain'] != domain:
             continue
         full = _detail_item(row, request.now, request.lang, False)
         item = dict((key, full[key]) for key in HISTORY_DETAIL_FIELDS)

@@ -22,9 +22,8 @@ import shutil
 import tempfile
 import threading
 
-from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as NormalActionModule
 from ansible.utils.display import Display
-from ansible.utils.vars import merge_hash
 
 from ansible_collections.aliyun.domain.plugins.module_utils._progress import PROGRESS_FILE_ENV
 
@@ -89,22 +88,13 @@ def runs_on_controller(connection):
     return getattr(connection, 'transport', None) == 'local'
 
 
-class ProgressActionModule(ActionBase):
-    """Runs the task's module as ansible.builtin.normal does, showing its progress lines when it can."""
-
-    _supports_check_mode = True
-    _supports_async = True
+class ProgressActionModule(NormalActionModule):
+    """ansible.builtin.normal (of the running ansible-core), showing the module's progress lines when it can."""
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ProgressActionModule, self).run(tmp, task_vars)
-        del tmp  # tmp no longer has any effect
-        wrap_async = self._task.async_val and not self._connection.has_native_async
         live = not self._task.async_val and runs_on_controller(self._connection)
         with self._progress_lines(live):
-            result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-        if not wrap_async:
-            self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+            return super(ProgressActionModule, self).run(tmp, task_vars)
 
     @contextlib.contextmanager
     def _progress_lines(self, live):

@@ -6,8 +6,8 @@ the job events of ansible-runner (what AWX shows), over waits long enough for se
 The emulator finishes the details in three waves (6 s, 13 s, 20 s), so that the counts change while
 the modules wait. Without progress means a host on the test connection ``elsewhere`` (the local
 connection under another name): the action plugins treat it as remote, and its module runs exactly
-as before the plugins existed. Both hosts wait for the same task at the same time, so they see the
-same service and must return the same results with the same number of API calls.
+as before the plugins existed. Both hosts wait for the same task at the same time and must return the
+same results; every API call the emulator answered is one the modules counted and returned.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -159,7 +159,13 @@ def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_facto
         return sorted(result['task_results'], key=lambda item: item['task_detail_no'])
 
     assert details(with_lines) == details(without_lines)
-    assert with_lines['api_calls'] == without_lines['api_calls'], (with_lines['request_ids'], without_lines['request_ids'])
+    # The lines cost no API call: every request the emulator answered is one the modules counted and returned
+    # (the same waits' calls are equal with and without a progress hook on a fake clock: test_waiter.py).
+    # The two hosts' counts themselves may differ by a probe: a detail can finish between their probes.
+    assert with_lines['api_calls'] == len(with_lines['request_ids']) and without_lines['api_calls'] > 0
+    counted = sum(event['result'].get('api_calls', 0) for event in run.events
+                  if str(event.get('action')).startswith('aliyun.domain.') and not event.get('item'))
+    assert emulator.stats()['requests_total'] == counted
 
     # delegate_to: localhost brings the lines back for the other host; check mode and async keep the results
     assert progress_lines(sections['Read it again delegated to localhost']) == [

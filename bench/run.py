@@ -26,11 +26,11 @@ from pathlib import Path
 if __package__ in (None, ''):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import delegation, drain, inventory, rate_limit, scale, wait_latency, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
+from bench import delegation, drain, inventory, rate_limit, scale, wait_latency, wait_realtime, wait_shapes  # noqa: E402  pylint: disable=wrong-import-position
 from bench.common import BENCH_DIR, REPO_ROOT, BenchError, CollectionTree  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit', 'delegation',
-             'inventory')
+SCENARIOS = ('drain', 'wait_latency', 'wait_shapes', 'wait_realtime', 'scale', 'emulator_throughput', 'rate_limit',
+             'delegation', 'inventory')
 
 FULL = {
     # 0 ms is loopback; 50 ms stands for a wide-area round trip to the service's endpoint (illustrative, not measured)
@@ -39,6 +39,8 @@ FULL = {
     'wait_latency': {'task_seconds': (5, 60), 'repetitions': 11, 'bands': [5, 20, 40, 60], 'domains_per_task': 100},
     # Task shapes of seconds to hours on a fake clock (bench/wait_shapes.py): hours cost seconds
     'wait_shapes': {'seeds': 20},
+    # Two of those shapes in real time against the emulator (bench/wait_realtime.py), idiom alongside
+    'wait_realtime': {'uniform_seconds': (5, 20), 'straggler_seconds': 55, 'straggler_others': (2, 5), 'repetitions': 2},
     'scale': {'results': 100000, 'repeats': 2},
     'emulator_throughput': {'results': 10000, 'seconds': 3},
     # issue 15: a 1,000-domain migration under an account-wide limit of 10 requests/s
@@ -52,6 +54,7 @@ QUICK = {
     'drain': {'results': 200, 'repeats': 1, 'round_trips_ms': [0, 5]},
     'wait_latency': {'task_seconds': (1, 2), 'repetitions': 1, 'bands': [1, 2], 'domains_per_task': 3},
     'wait_shapes': {'seeds': 1},
+    'wait_realtime': {'uniform_seconds': (1, 2), 'straggler_seconds': 4, 'straggler_others': (0.5, 1), 'repetitions': 1},
     'scale': {'results': 200, 'repeats': 1},
     'emulator_throughput': {'results': 200, 'seconds': 0.3},
     'rate_limit': {'domains': 50, 'rate': 10, 'repeats': 1},
@@ -145,6 +148,8 @@ def run_scenario(name, settings, tree):
                                 settings['domains_per_task'], log)
     if name == 'wait_shapes':
         return wait_shapes.run(tree, settings['seeds'], log)
+    if name == 'wait_realtime':
+        return wait_realtime.run(tree, settings, log)
     if name == 'scale':
         return scale.run(tree, settings['repeats'], settings['results'], log)
     if name == 'rate_limit':

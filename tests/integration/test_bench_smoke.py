@@ -17,8 +17,8 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'scale', 'emulator_throughput', 'rate_limit',
-                      'delegation', 'inventory'}
+EXPECTED_SCENARIOS = {'drain', 'wait_latency', 'wait_shapes', 'wait_realtime', 'scale', 'emulator_throughput',
+                      'rate_limit', 'delegation', 'inventory'}
 ROW_KEYS = {'scenario', 'metric', 'ours', 'baseline', 'ratio', 'api_calls_ours', 'api_calls_baseline', 'met'}
 
 
@@ -55,6 +55,12 @@ def test_quick_bench_runs_every_scenario_and_writes_json(tmp_path):
     assert len(shapes) == 8, 'every task shape of issue 20 is simulated'
     for runs in shapes.values():
         assert runs and all(run['calls'] > 0 and run['idiom_calls'] > 0 and run['delay'] >= 0 for run in runs), runs
+
+    realtime = report['scenarios']['wait_realtime']['samples']
+    assert len(realtime) == 2, 'shape 1 and the compressed straggler run in real time'
+    for runs in realtime.values():
+        for variant in ('until', 'module'):
+            assert runs and all(run[variant]['api_calls'] > 0 for run in runs), variant
 
     scale = report['scenarios']['scale']['samples']
     assert len(scale) == 2, 'scale runs at a tenth of the results and at all of them'

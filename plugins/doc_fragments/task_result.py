@@ -58,22 +58,20 @@ options:
     default: 900
   poll_interval:
     description:
-      - Sets the first sleep while waiting for details that are not final yet (a task that is already
-        done returns at once). That sleep is twice O(poll_interval) while every detail still waits to be
-        executed, going down to half of it as the service executes more of them, and is at least 1.5 times
-        as long as the service took to start the details it executes. Sleeps double from there while nothing
-        has finished; once details finish, sleeps follow their measured completion rate and may be shorter,
-        down to 0.5 seconds (or O(poll_interval) when that is smaller), but only in the first minute of a wait.
-      - After the first minute no sleep is shorter than O(poll_interval), so no minute holds more than
-        60 / O(poll_interval) + 1 polls; each poll in a row that finds nothing new doubles that shortest sleep,
-        up to O(max_poll_interval).
+      - The API budget of a wait. After its first minute a wait makes no more than 60 / O(poll_interval) + 1
+        polls in any minute, and no sleep is shorter than O(poll_interval) or a small share of the time already
+        waited, whichever is less.
+      - Within that budget the waiter spends polls where the end is likely. Until details finish, sleeps grow from
+        about O(poll_interval) (shorter once the service executes the details) up to O(max_poll_interval). Once
+        they finish, it predicts the end from their measured completion rate and polls closely around it; a last
+        detail that outlives its prediction (a straggler that keeps retrying) is polled at a steady beat of 1.5
+        times O(poll_interval), so a long wait costs fewer calls than an C(until) loop with a 10 second C(delay).
     type: float
     default: 8
   max_poll_interval:
     description:
-      - Longest sleep between two polls while waiting, so a wait moves on at most this long (plus one call) after
-        the last detail became final. Sleeps double from O(poll_interval) while nothing has finished, then
-        follow the measured completion rate, aiming just past the expected end.
+      - The longest sleep between two polls, at least O(poll_interval). A wait moves on at most this long (plus one
+        call) after the last detail became final, whatever the prediction said.
     type: float
     default: 30
   fail_on_failure:

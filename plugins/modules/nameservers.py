@@ -117,12 +117,14 @@ options:
     default: 900
   poll_interval:
     description:
-      - With O(wait=true), the pace of the wait, as in M(aliyun.domain.domain_task_result).
+      - With O(wait=true), the API budget of the wait, as in M(aliyun.domain.domain_task_result); after the first
+        minute no more than 60 / O(poll_interval) + 1 polls in any minute.
     type: float
     default: 8
   max_poll_interval:
     description:
-      - With O(wait=true), the longest sleep between two polls, at least O(poll_interval).
+      - With O(wait=true), the longest sleep between two polls, at least O(poll_interval); the wait moves on at
+        most this long (plus one call) after the last detail became final.
     type: float
     default: 30
 extends_documentation_fragment:

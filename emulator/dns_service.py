@@ -122,12 +122,21 @@ class DnsService:
         self.parent = self._listen(port, None)
         self.nameservers = dict((name, self._listen(0, name)) for name in self.provider_nameservers)
 
-    def _listen(self, port, identity):
+    def _listen(self, port, identity, attempts=20):
         family = socket.AF_INET6 if ':' in self.host else socket.AF_INET
-        udp = socket.socket(family, socket.SOCK_DGRAM)
-        udp.bind((self.host, port))
-        port = udp.getsockname()[1]
-        tcp = _TcpServer((self.host, port), self, identity, family)
+        for attempt in range(attempts):
+            udp = socket.socket(family, socket.SOCK_DGRAM)
+            udp.bind((self.host, port))
+            chosen = udp.getsockname()[1]
+            try:
+                tcp = _TcpServer((self.host, chosen), self, identity, family)
+                break
+            except OSError:
+                udp.close()
+                # a free UDP port may be taken for TCP: with port 0, draw another pair
+                if port != 0 or attempt == attempts - 1:
+                    raise
+        port = chosen
         thread = threading.Thread(target=self._serve_udp, args=(udp, identity), daemon=True, name='dns-udp-%d' % port)
         thread.start()
         threading.Thread(target=tcp.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True, name='dns-tcp-%d' % port).start()

@@ -166,7 +166,9 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         else:
             records.append(_empty_record(domain, 'pending', adopted.get(domain), PENDING_MESSAGE))
     reported = set(record['domain'] for record in records)
-    records.extend(_empty_record(domain, 'blocked', None, reason) for domain, reason in blocked.items() if domain not in reported)
+    # a blocked domain's reasons: one string, or a list (the registrar's and the DNS pre-flight's share it)
+    records.extend(_empty_record(domain, 'blocked', None, reason if isinstance(reason, str) else '; '.join(reason))
+                   for domain, reason in blocked.items() if domain not in reported)
     for record in records:
         for section, values in annotations.items():
             record[section] = values.get(record['domain'])
@@ -182,6 +184,11 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         problems.append(_named(blocked_records, 'were not submitted'))
     if pending:
         problems.append('Still pending: %s.' % ', '.join(record['domain'] for record in pending))
+    unverified = [record for record in records if SECTION_COUNTS['unverified'][1](record.get('delegation'))]
+    if unverified:
+        problems.append('%d domain(s) not verified at the parent zone: %s.' % (len(unverified), '; '.join(
+            '%s (%s)' % (record['domain'], '; '.join(record['delegation'].get('problems') or ['no answer']))
+            for record in unverified[:NAMED_IN_PROBLEMS])))
     if errors:
         problems.append('Errors: %s' % ' | '.join(str(error) for error in errors))
 
@@ -211,6 +218,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         'failed_domains': [record['domain'] for record in failed],
         'pending_domains': [record['domain'] for record in pending],
         'blocked_domains': [record['domain'] for record in blocked_records],
+        'unverified_domains': [record['domain'] for record in unverified],
         'problems': ' '.join(problems),
         'timeline': timeline,
         'domains': records,

@@ -102,7 +102,9 @@ def test_migrate_dns_under_ansible_runner_with_awx_injected_credentials(
         private_data_dir=private_data_dir,
         playbook=os.path.join(collection_root, 'playbooks', 'migrate_dns.yml'),
         # the localhost of AWX's Demo Inventory, as the AWX guide (docs/docsite/rst/guide_awx.rst) recommends
-        inventory="localhost ansible_connection=local ansible_python_interpreter='{{ ansible_playbook_python }}'",
+        # the role's DNS checks off, as in every playbook test (see DNS_CHECKS_OFF in conftest.py)
+        inventory="localhost ansible_connection=local ansible_python_interpreter='{{ ansible_playbook_python }}' "
+                  "dns_migration_preflight=false dns_migration_verify_delegation=false",
         envvars=envvars,
         extravars={
             'dns_migration_domains': domains,

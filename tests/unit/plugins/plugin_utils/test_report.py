@@ -191,3 +191,19 @@ def test_the_view_orders_records_for_people_and_draws_the_chart():
 def test_no_results_no_chart():
     report = build_migration_report(submission(unchanged=['u.com'], task_nos=[]), results=[])
     assert report_view(report)['chart'] is None
+
+
+def test_a_blocked_domains_reasons_may_be_a_list_shared_by_two_checks():
+    report = build_migration_report(submission(changed=['a.com']), results=[result('a.com')],
+                                    blocked={'b.com': ['The domain is locked.', 'nameserver ns2.example.org is lame']})
+    assert records(report)['b.com']['error_msg'] == 'The domain is locked.; nameserver ns2.example.org is lame'
+    assert 'b.com (The domain is locked.; nameserver ns2.example.org is lame)' in report['problems']
+
+
+def test_unverified_domains_are_a_problem_naming_the_parent_zones_answer():
+    report = build_migration_report(
+        submission(changed=['a.com', 'b.com']), results=[result('a.com'), result('b.com')],
+        annotations={'delegation': {'a.com': {'verified': True, 'problems': []},
+                                    'b.com': {'verified': False, 'problems': ['192.0.2.1 refers to ns1.old.test']}}})
+    assert report['unverified_domains'] == ['b.com'] and report['summary']['unverified'] == 1
+    assert report['problems'] == '1 domain(s) not verified at the parent zone: b.com (192.0.2.1 refers to ns1.old.test).'

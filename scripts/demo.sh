@@ -5,13 +5,18 @@
 #
 #   1. creates (or reuses) the project's virtualenv from the pinned requirements (scripts/test.sh venv)
 #   2. builds the collection with ansible-galaxy and installs the tarball into a temporary collections path
-#   3. starts the emulator with 200 domains, three of which are made to fail and one locked at the registrar
-#   4. runs `ansible-playbook aliyun.domain.migrate_dns` against it and prints the summary and the report path
+#   3. starts the emulator with 200 domains, three of which are made to fail and one locked at the registrar; it
+#      also serves DNS: the registry's parent zone and the target provider's two nameservers, one of which is
+#      lame for one domain, and one signed domain whose DNSKEY the targets do not serve
+#   4. runs `ansible-playbook aliyun.domain.migrate_dns` against it and prints the summary and the report path: the
+#      three blocked domains (one by the registrar pre-flight, two by the DNS pre-flight), and every moved domain
+#      verified at the parent zone
 #   5. stops the emulator whatever happens
 #
-# Exits 0 when the collection behaved: every domain but the three made to fail and the locked one changed,
-# the three are reported as failed, the locked one as blocked (never submitted) with its reason, nothing
-# is left pending, and every result was acknowledged. The intended failures
+# Exits 0 when the collection behaved: every domain but the three made to fail and the three blocked changed,
+# the three are reported as failed, the blocked ones as blocked (never submitted) with their reasons, every
+# moved domain is verified at the parent zone, nothing is left pending, and every result was acknowledged.
+# The intended failures
 # make the playbook itself end in failure; that is the runbook doing its job, not a demo failure.
 #
 # Environment: DEMO_OUTPUT (default ${TMPDIR:-/tmp}/aliyun-domain-demo) keeps the journal and the reports;
@@ -28,6 +33,9 @@ FAIL_PATTERN='example-0001[0-2]\.com'
 EXPECTED_FAILED='example-00010.com example-00011.com example-00012.com'
 # the registrar pre-flight finds its update prohibition lock on: reported as blocked, never submitted
 LOCKED_DOMAIN='example-00005.com'
+LAME_DOMAIN=example-00020.com        # ns2 of the target provider was never given this zone
+UNSIGNED_DOMAIN=example-00021.com    # signed (DS at the parent), but the targets serve no matching DNSKEY
+TARGETS='ns1.demo-dns.example.net ns2.demo-dns.example.net'
 
 say() { printf '=== %s\n' "$*"; }
 
@@ -69,7 +77,9 @@ echo "installed $(basename "$tarball")"
 say "starting the emulator ($DEMO_DOMAINS domains, failing: $FAIL_PATTERN, locked: $LOCKED_DOMAIN)"
 (cd "$REPO_ROOT" && exec "$PYTHON" -m emulator --port 0 --domains "$DEMO_DOMAINS" --fail-domains "$FAIL_PATTERN" \
     --domain-state "$LOCKED_DOMAIN=UpdateProhibitionLock:OPEN" \
-    --task-seconds "$DEMO_TASK_SECONDS" --max-tries 2 --seed 7 --quiet) >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
+    --task-seconds "$DEMO_TASK_SECONDS" --max-tries 2 --seed 7 --quiet \
+    --dns-port 0 --dns-nameserver ns1.demo-dns.example.net --dns-nameserver ns2.demo-dns.example.net) \
+    >"$WORK/emulator.out" 2>"$WORK/emulator.err" &
 EMULATOR_PID=$!
 url=
 for _ in $(seq 1 100); do
@@ -87,14 +97,25 @@ echo "emulator at $url"
 
 rm -rf "$DEMO_OUTPUT"
 mkdir -p "$DEMO_OUTPUT"
-"$PYTHON" - "$DEMO_DOMAINS" >"$WORK/vars.yml" <<'EOF'
+"$PYTHON" - "$DEMO_DOMAINS" "$url" "$LAME_DOMAIN" "$UNSIGNED_DOMAIN" "$TARGETS" >"$WORK/vars.yml" <<'EOF'
 import json
 import sys
+import urllib.request
 
-count = int(sys.argv[1])
+count, url, lame, unsigned, targets = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split()
+# the emulator's DNS: a lame second target for one domain, a signed domain whose targets lack its key
+request = urllib.request.Request(url + '/_emulator/dns', method='POST', headers={'Content-Type': 'application/json'},
+                                 data=json.dumps({'domains': {lame: {'lame': [targets[1]]},
+                                                              unsigned: {'signed': True, 'missing_dnskey': True}}}).encode())
+urllib.request.urlopen(request, timeout=10).read()
+dns = json.load(urllib.request.urlopen(url + '/_emulator/dns', timeout=10))
 print(json.dumps({
     'dns_migration_domains': ['example-%05d.com' % number for number in range(1, count + 1)],
-    'dns_migration_nameservers': ['ns1.demo-dns.example.net', 'ns2.demo-dns.example.net'],
+    'dns_migration_nameservers': targets,
+    # the registry's parent zone and the provider's servers are the emulator's, on loopback ports
+    'dns_migration_parent_nameservers': [dns['parent']],
+    'dns_migration_nameserver_addresses': dict((name, [dns['nameservers'][name]]) for name in targets),
+    'dns_migration_delegation_timeout': 120,
     'dns_migration_batch_size': 50,
     'dns_migration_wait_timeout': 300,
     'dns_migration_poll_interval': 1,
@@ -127,20 +148,30 @@ if [ -z "$report" ]; then
     echo "demo.sh: the playbook (exit $playbook_rc) wrote no report" >&2
     exit 1
 fi
-"$PYTHON" - "$report" "$EXPECTED_FAILED" "$playbook_rc" "$((SECONDS - started))" "$LOCKED_DOMAIN" <<'EOF'
+"$PYTHON" - "$report" "$EXPECTED_FAILED" "$playbook_rc" "$((SECONDS - started))" "$LOCKED_DOMAIN $LAME_DOMAIN $UNSIGNED_DOMAIN" <<'EOF'
 import json
 import sys
 
 report = json.load(open(sys.argv[1]))
 expected_failed = sorted(sys.argv[2].split())
 playbook_rc = int(sys.argv[3])
+expected_blocked = sorted(sys.argv[5].split())
 summary = report['summary']
+moved = [record for record in report['domains'] if record['status'] in ('succeeded', 'unchanged')]
+verified = [record for record in moved if (record.get('delegation') or {}).get('verified')]
 print('domains:      %(total)d' % summary)
 print('changed:      %(succeeded)d' % summary)
 print('failed:       %d %s' % (summary['failed'], ' '.join(report['failed_domains'])))
+print('blocked:      %d %s (not submitted)' % (summary['blocked'], ' '.join(report['blocked_domains'])))
+for record in report['domains']:
+    if record['status'] == 'blocked':
+        print('              %s: %s' % (record['domain'], record['error_msg']))
+print('verified:     %d of %d moved domains delegated to the targets by the parent zone' % (len(verified), len(moved)))
+if verified:
+    example = verified[0]['delegation']
+    print('              e.g. %s at %s, parent TTL %s s: the old nameservers may be used until %s'
+          % (verified[0]['domain'], example['verified_at'], example['parent_ns_ttl'], example['old_nameservers_until']))
 print('pending:      %(pending)d' % summary)
-blocked = [row for row in report['domains'] if row['status'] == 'blocked']
-print('blocked:      %d %s' % (len(blocked), '; '.join('%s (%s)' % (row['domain'], row['error_msg']) for row in blocked)))
 print('acknowledged: %(acknowledged)d' % summary)
 print('tasks:        %d' % len(report['task_nos']))
 print('report:       %s' % sys.argv[1][:-len('.json')] + '.html')
@@ -150,9 +181,11 @@ if sorted(report['failed_domains']) != expected_failed:
     problems.append('failed domains %s, expected %s' % (report['failed_domains'], expected_failed))
 if summary['pending'] or report['errors']:
     problems.append('pending %d, errors %s' % (summary['pending'], report['errors']))
-if [row['domain'] for row in blocked] != [sys.argv[5]]:
-    problems.append('blocked domains %s, expected %s' % ([row['domain'] for row in blocked], sys.argv[5]))
-if summary['succeeded'] + summary['unchanged'] != summary['total'] - len(expected_failed) - len(blocked):
+if sorted(report['blocked_domains']) != expected_blocked:
+    problems.append('blocked domains %s, expected %s' % (report['blocked_domains'], expected_blocked))
+if len(verified) != len(moved) or summary['unverified']:
+    problems.append('%d of %d moved domains verified at the parent zone' % (len(verified), len(moved)))
+if summary['succeeded'] + summary['unchanged'] != summary['total'] - len(expected_failed) - len(expected_blocked):
     problems.append('%d changed of %d' % (summary['succeeded'], summary['total']))
 if summary['acknowledged'] != summary['succeeded'] + summary['failed']:
     problems.append('%d acknowledged of %d results' % (summary['acknowledged'], summary['succeeded'] + summary['failed']))
@@ -161,7 +194,7 @@ if playbook_rc not in (0, 2):
 if problems:
     print('DEMO FAILED: ' + '; '.join(problems))
     sys.exit(1)
-print('The three failures above were made on purpose (--fail-domains), and so was the lock (--domain-state): the')
-print('runbook never submitted the locked domain, reported all four and failed at the end, after acknowledging every')
-print('result. Demo OK.')
+print('The three failures (--fail-domains), the lock (--domain-state) and the two DNS problems (the emulator\'s')
+print('DNS switches) were made on purpose: the runbook never submitted the blocked domains, reported them all and')
+print('failed at the end, after acknowledging every result. Demo OK.')
 EOF

@@ -40,15 +40,17 @@ def test_demo_script_migrates_reports_and_stops_the_emulator(collection_root, tm
     assert completed.returncode == 0
     assert 'Demo OK.' in completed.stdout
     assert 'failed:       3 example-00010.com example-00011.com example-00012.com' in completed.stdout
-    assert 'changed:      26' in completed.stdout
-    assert 'blocked:      1 example-00005.com (update prohibition lock is on: turn it off in the console first)' in completed.stdout
+    assert 'changed:      24' in completed.stdout
+    assert 'blocked:      3 example-00005.com example-00020.com example-00021.com (not submitted)' in completed.stdout
+    assert 'example-00005.com: update prohibition lock is on' in completed.stdout
+    assert 'verified:     24 of 24 moved domains' in completed.stdout
 
     reports = glob.glob(str(output_dir / 'reports' / 'dns-migration-*.html'))
     assert len(reports) == 1
     assert 'report:       %s' % reports[0] in completed.stdout
     with open(reports[0][:-len('.html')] + '.json') as handle:
         report = json.load(handle)
-    assert report['summary']['acknowledged'] == 29
+    assert report['summary']['acknowledged'] == 27   # the three blocked domains were never submitted
 
     url = re.search(r'emulator at (http://\S+)', completed.stdout).group(1)
     try:

@@ -138,6 +138,8 @@ def migration_vars(work_dir, group):
         'dns_migration_wait_timeout': 120,
         'dns_migration_poll_interval': 0.2,
         'dns_migration_max_poll_interval': 1,
+        # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py): no DNS here
+        'dns_migration_preflight': False, 'dns_migration_verify_delegation': False,
     }
 
 

@@ -196,7 +196,9 @@ def test_role_wait_lines_reach_ansible_runner_events_as_they_happen(
         playbook=os.path.join(collection_root, 'playbooks', 'migrate_dns.yml'),
         inventory="localhost ansible_connection=local ansible_python_interpreter='{{ ansible_playbook_python }}'",
         envvars=envvars,
-        extravars={'dns_migration_domains': DOMAINS, 'dns_migration_nameservers': ['ns1.awx.example', 'ns2.awx.example'],
+        # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py): no DNS here
+        extravars={'dns_migration_preflight': False, 'dns_migration_verify_delegation': False,
+                   'dns_migration_domains': DOMAINS, 'dns_migration_nameservers': ['ns1.awx.example', 'ns2.awx.example'],
                    'dns_migration_work_dir': str(tmp_path / 'dns-migration'), 'dns_migration_poll_interval': 1,
                    'dns_migration_max_poll_interval': 3},
         quiet=True,

@@ -259,6 +259,7 @@ main() {
             ;;
         fast)
             main_venv
+            ensure_knot
             local suites
             mapfile -t suites < <(existing_suites "$REPO_ROOT")
             run_pytest "$REPO_ROOT" "${suites[@]}" -m 'not e2e' "$@"

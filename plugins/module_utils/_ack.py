@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import ACKNOWLEDGE_TASK_RESULT, MAX_PAGE_SIZE
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
@@ -22,11 +23,11 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import vali
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import iter_task_results
 
-ACTION = 'AcknowledgeTaskResult'
 DEFAULT_BATCH_SIZE = 100
-# The API documents no limit. Every number adds about 50 bytes to the signed URL (1000 make about
-# 50 KB), so larger batches are refused here rather than discovered as a proxy's URL limit mid-run.
-MAX_BATCH_SIZE = 1000
+# The API documents no limit; one page of results at most. Every number adds about 50 bytes to the
+# signed URL (1000 make about 50 KB), so larger batches are refused here rather than discovered as a
+# proxy's URL limit mid-run.
+MAX_BATCH_SIZE = MAX_PAGE_SIZE
 
 BATCH_CONFIRMED = 'confirmed'
 BATCH_FAILED = 'failed'
@@ -282,7 +283,8 @@ def _confirmed_count(body):
     value = first_value(body, 'Result', 'result')
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
         raise DomainResponseError(
-            ACTION, message='the answer carries no numeric Result (got %r)' % (value,), request_id=first_value(body, 'RequestId', 'requestId'))
+            ACKNOWLEDGE_TASK_RESULT, message='the answer carries no numeric Result (got %r)' % (value,),
+            request_id=first_value(body, 'RequestId', 'requestId'))
     return int(value)
 
 
@@ -298,7 +300,7 @@ def acknowledge(client, task_detail_nos, batch_size=DEFAULT_BATCH_SIZE, concurre
     outcome = AckOutcome(task_detail_nos, plan_batches(task_detail_nos, validate_batch_size(batch_size)))
 
     def send(batch):
-        body = client.call(ACTION, {'TaskDetailNo': batch['task_detail_nos']})
+        body = client.call(ACKNOWLEDGE_TASK_RESULT, {'TaskDetailNo': batch['task_detail_nos']})
         # Parsed in the worker, so that an unusable answer stops new batches like any failure.
         return first_value(body, 'RequestId', 'requestId'), _confirmed_count(body)
 

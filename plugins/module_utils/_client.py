@@ -18,11 +18,11 @@ import os
 import random
 import threading
 import time
-import traceback
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
+from ansible_collections.aliyun.domain.plugins.module_utils._api import MAX_PAGE_SIZE, TASK_DETAIL_ITEMS, as_int, extract_items
 from ansible_collections.aliyun.domain.plugins.module_utils._credentials import resolve_credentials_provider
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainApiError,
@@ -30,6 +30,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainError,
     DomainResponseError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._http import environ_proxies, new_session, requests
 from ansible_collections.aliyun.domain.plugins.module_utils._options import ConnectionSettings
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value, parse_response, transport_error
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import (
@@ -39,16 +40,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils._retry import (
     RetryPolicy,
     parse_retry_after,
 )
-
-try:
-    import requests
-    from requests.utils import get_environ_proxies
-    HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError:
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 API_VERSION = '2018-01-29'
 USER_AGENT = 'aliyun.domain-ansible-collection/0.1.0'
@@ -127,12 +118,8 @@ class DomainClient(object):
 
     @staticmethod
     def _new_session():
-        if not HAS_REQUESTS:
-            raise DomainConfigError('The Python library "requests" is required but is not installed.')
-        session = requests.Session()
         # Proxies and CA bundle are read from the environment once (below), not on every request.
-        session.trust_env = False
-        return session
+        return new_session()
 
     @property
     def session(self):
@@ -140,7 +127,7 @@ class DomainClient(object):
         worker thread keeps its own (and its own keep-alive connection)."""
         with self._lock:
             if self._proxies is None:
-                self._proxies = get_environ_proxies(self.settings.base_url) if HAS_REQUESTS else {}
+                self._proxies = environ_proxies(self.settings.base_url)
                 self._verify = self._verify_setting()
             if self._shared_session or threading.current_thread() is self._owner_thread:
                 if self._session is None:
@@ -202,21 +189,13 @@ class DomainClient(object):
 
     def _signed_request(self, action, query, credentials):
         """(url, headers) with a fresh nonce and timestamp; called for every attempt."""
-        timestamp = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self.wall_clock()))
+        timestamp = signing.api_timestamp(self.wall_clock())
         nonce = uuid.uuid4().hex
         headers = {'Accept': 'application/json', 'User-Agent': USER_AGENT}
         if self.settings.signature_version == 'v1':
-            signed = dict(query)
-            signed.update({
-                'Action': action, 'Version': API_VERSION, 'Format': 'JSON', 'AccessKeyId': credentials.access_key_id,
-                'SignatureMethod': 'HMAC-SHA1', 'SignatureVersion': '1.0', 'SignatureNonce': nonce,
-                'Timestamp': timestamp,
-            })
-            if credentials.security_token:
-                signed['SecurityToken'] = credentials.security_token
-            canonical = signing.canonical_query_string(signed)
-            signature = signing.v1_signature_for_canonical_query('POST', canonical, credentials.access_key_secret)
-            return '%s?%s&Signature=%s' % (self.settings.base_url, canonical, signing.percent_encode(signature)), headers
+            signed = signing.v1_signed_query(action, API_VERSION, query, credentials.access_key_id, credentials.access_key_secret,
+                                             credentials.security_token, timestamp=timestamp, nonce=nonce)
+            return '%s?%s' % (self.settings.base_url, signed), headers
         canonical = signing.canonical_query_string(query)
         headers.update({
             'host': self.settings.host,
@@ -307,7 +286,7 @@ class DomainClient(object):
 
     # --- pagination ------------------------------------------------------------------------------
 
-    def fetch_page(self, action, params, page_num, page_size, items_path=('Data', 'TaskDetail'), deadline=None):
+    def fetch_page(self, action, params, page_num, page_size, items_path=TASK_DETAIL_ITEMS, deadline=None):
         """(items of page ``page_num``, the whole response body)."""
         request = dict(params or {})
         request['PageNum'] = page_num
@@ -363,7 +342,7 @@ class DomainClient(object):
                 future.cancel()
             wait([future for _argument, future in pending])
 
-    def paginate(self, action, params, items_path=('Data', 'TaskDetail'), dedupe_key='TaskDetailNo', page_size=1000,
+    def paginate(self, action, params, items_path=TASK_DETAIL_ITEMS, dedupe_key='TaskDetailNo', page_size=MAX_PAGE_SIZE,
                  deadline=None, concurrency=DEFAULT_CONCURRENCY):
         """Every item of every page, each ``dedupe_key`` once (pages shift while others acknowledge).
 
@@ -416,10 +395,7 @@ def _fresh_items(items, dedupe_key, seen):
 
 
 def _total_pages(envelope):
-    try:
-        return int(envelope['TotalPageNum'])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return as_int(envelope.get('TotalPageNum'))
 
 
 def _capture(function, argument):
@@ -428,19 +404,6 @@ def _capture(function, argument):
         return function(argument), None
     except DomainError as error:
         return None, error
-
-
-def extract_items(envelope, items_path):
-    node = envelope
-    for key in items_path:
-        if not isinstance(node, dict):
-            return []
-        node = node.get(key)
-    if node is None:
-        return []
-    if isinstance(node, dict):
-        return [node]
-    return list(node)
 
 
 def _has_next_page(envelope, page_num, page_size, count):

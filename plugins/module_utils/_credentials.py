@@ -27,7 +27,6 @@ import calendar
 import json
 import os
 import time
-import uuid
 
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -36,6 +35,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainResponseError,
     DomainTransportError,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._http import environ_proxies, new_session, requests
 from ansible_collections.aliyun.domain.plugins.module_utils._response import parse_response, transport_error
 
 try:
@@ -43,13 +43,6 @@ try:
 except ImportError:  # pragma: no cover
     import ConfigParser as configparser  # type: ignore
 
-try:
-    import requests
-    from requests.utils import get_environ_proxies
-    HAS_REQUESTS = True
-except ImportError:
-    requests = None
-    HAS_REQUESTS = False
 
 ENV_SOURCES = (
     ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'),
@@ -156,12 +149,9 @@ class HttpFetcher(object):
         self._session = None
 
     def request(self, method, url, action, headers=None, timeout=PROVIDER_TIMEOUT, use_proxy=True):
-        if not HAS_REQUESTS:
-            raise DomainConfigError('The Python library "requests" is required to fetch temporary credentials.')
         if self._session is None:
-            self._session = requests.Session()
-            self._session.trust_env = False
-        proxies = get_environ_proxies(url) if use_proxy else {}
+            self._session = new_session('The Python library "requests" is required to fetch temporary credentials.')
+        proxies = environ_proxies(url) if use_proxy else {}
         try:
             response = self._session.request(method, url, headers=headers, timeout=timeout, proxies=proxies,
                                              data=b'' if method != 'GET' else None, allow_redirects=False)
@@ -174,16 +164,13 @@ def assume_role(http, base_url, source_credentials, role_arn, session_name, dura
                 wall_clock=time.time):
     """STS AssumeRole, signed with V1; returns temporary Credentials."""
     params = {
-        'Action': 'AssumeRole', 'Version': STS_VERSION, 'Format': 'JSON', 'AccessKeyId': source_credentials.access_key_id,
-        'SignatureMethod': 'HMAC-SHA1', 'SignatureVersion': '1.0', 'SignatureNonce': uuid.uuid4().hex,
-        'Timestamp': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(wall_clock())),
         'RoleArn': role_arn, 'RoleSessionName': session_name, 'DurationSeconds': str(int(duration)),
         'ExternalId': external_id or None, 'Policy': policy or None,
-        'SecurityToken': source_credentials.security_token,
     }
-    canonical = signing.canonical_query_string(params)
-    signature = signing.v1_signature_for_canonical_query('POST', canonical, source_credentials.access_key_secret)
-    url = '%s/?%s&Signature=%s' % (base_url.rstrip('/'), canonical, signing.percent_encode(signature))
+    query = signing.v1_signed_query('AssumeRole', STS_VERSION, params, source_credentials.access_key_id,
+                                    source_credentials.access_key_secret, source_credentials.security_token,
+                                    timestamp=signing.api_timestamp(wall_clock()))
+    url = '%s/?%s' % (base_url.rstrip('/'), query)
     status, headers, body = http.request('POST', url, 'AssumeRole', headers={'Accept': 'application/json'})
     data = parse_response('AssumeRole', status, headers, body)
     issued = data.get('Credentials') or {}

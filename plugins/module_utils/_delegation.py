@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import math
 import socket
 import threading
 import time
@@ -30,13 +29,19 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
-from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+from ansible_collections.aliyun.domain.plugins.module_utils._names import (
     nameserver_key,
     normalize_name,
     validate_domains,
     validate_nameservers,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import target_from_options
+from ansible_collections.aliyun.domain.plugins.module_utils._options import (
+    invalid_value,
+    invalid_values,
+    validate_seconds,
+    validate_whole_number,
+)
 
 try:
     import dns.dnssec
@@ -119,6 +124,7 @@ def format_server(server):
 
 
 _SERVER_FORMS = 'IP addresses as IP or IP:PORT (IPv6 as [IP]:PORT), ports from 1 to 65535'
+_ADDRESS_MAP = 'a map of nameserver hostname to a list of %s' % _SERVER_FORMS
 
 
 def validate_servers(values, option):
@@ -126,8 +132,7 @@ def validate_servers(values, option):
     if values is None:
         return []
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
-        raise DomainConfigError('Invalid value %r for option %s: expected a list of %s.' % (values, option, _SERVER_FORMS),
-                                option=option)
+        raise invalid_value(option, values, 'a list of %s' % _SERVER_FORMS)
     servers, bad = [], []
     for value in values:
         server = parse_server(value)
@@ -136,8 +141,7 @@ def validate_servers(values, option):
         elif server not in servers:
             servers.append(server)
     if bad:
-        raise DomainConfigError('Invalid value %s in option %s: expected %s.' % (', '.join(bad), option, _SERVER_FORMS),
-                                option=option)
+        raise invalid_values(option, bad, _SERVER_FORMS)
     return servers
 
 
@@ -146,8 +150,7 @@ def validate_nameserver_addresses(mapping, option):
     if mapping is None:
         return {}
     if not isinstance(mapping, dict):
-        raise DomainConfigError('Invalid value %r for option %s: expected a map of nameserver hostname to a list of %s.'
-                                % (mapping, option, _SERVER_FORMS), option=option)
+        raise invalid_value(option, mapping, _ADDRESS_MAP)
     result, problems = {}, []
     for key, values in mapping.items():
         name, problem = normalize_name(key)
@@ -166,19 +169,8 @@ def validate_nameserver_addresses(mapping, option):
             continue
         result[name] = servers
     if problems:
-        raise DomainConfigError('Invalid value in option %s: %s.' % (option, '; '.join(problems)), option=option)
+        raise invalid_values(option, problems, _ADDRESS_MAP)
     return result
-
-
-def validate_seconds(value, option, minimum=0.0):
-    try:
-        number = None if isinstance(value, bool) else float(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or math.isnan(number) or math.isinf(number) or number < minimum:
-        raise DomainConfigError('Invalid value %r for option %s: expected a number of seconds of %s or more.'
-                                % (value, option, minimum), option=option)
-    return number
 
 
 def target_nameservers(nameservers=None, aliyun_dns=False):
@@ -695,18 +687,11 @@ class DelegationRequest(object):
     def __init__(self, params):
         self.mode = params.get('mode') or 'preflight'
         if self.mode not in MODES:
-            raise DomainConfigError('Invalid value %r for option mode: expected one of %s.' % (self.mode, ', '.join(MODES)),
-                                    option='mode')
+            raise invalid_value('mode', self.mode, 'one of %s' % ', '.join(MODES))
         self.domains = validate_domains(params.get('domains'))
         self.aliyun_dns = bool(params.get('aliyun_dns'))
-        nameservers = params.get('nameservers')
-        if self.aliyun_dns and nameservers:
-            raise DomainConfigError('Options nameservers and aliyun_dns=true are mutually exclusive: give one of them.',
-                                    option='nameservers')
-        if not self.aliyun_dns and not nameservers:
-            raise DomainConfigError('One of nameservers (a list of hostnames) or aliyun_dns=true is required.',
-                                    option='nameservers')
-        self.targets = target_nameservers(None if self.aliyun_dns else validate_nameservers(nameservers), self.aliyun_dns)
+        target = target_from_options(params.get('nameservers'), self.aliyun_dns)
+        self.targets = target_nameservers(None if self.aliyun_dns else target.nameservers, self.aliyun_dns)
         self.skip = set(validate_domains(params.get('skip_domains'), 'skip_domains')) if params.get('skip_domains') else set()
         self.resolvers = validate_servers(params.get('resolvers'), 'resolvers')
         self.parent_servers = validate_servers(params.get('parent_nameservers'), 'parent_nameservers')
@@ -722,8 +707,7 @@ class DelegationRequest(object):
         self.old_nameservers = {}
         old = params.get('old_nameservers') or {}
         if not isinstance(old, dict):
-            raise DomainConfigError('Invalid value %r for option old_nameservers: expected a map of domain to a list of '
-                                    'nameserver hostnames.' % (old,), option='old_nameservers')
+            raise invalid_value('old_nameservers', old, 'a map of domain to a list of nameserver hostnames')
         for domain, names in old.items():
             key = validate_domains([domain], 'old_nameservers')[0]
             self.old_nameservers[key] = validate_nameservers(names, 'old_nameservers (%s)' % key)

@@ -15,14 +15,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import (
+    DOMAIN_ITEMS,
+    DOMAIN_LIST_PAGE_SIZE,
+    QUERY_DOMAIN_BY_DOMAIN_NAME,
+    QUERY_DOMAIN_LIST,
+    as_int,
+)
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError
 
-LIST_ACTION = 'QueryDomainList'
-DETAIL_ACTION = 'QueryDomainByDomainName'
-LIST_ITEMS_PATH = ('Data', 'Domain')
-# QueryDomainList documents no maximum PageSize; the emulator (and the collection) use 100 per page,
-# the size the console and the SDK examples use, so that a lagging page costs little to re-read.
-LIST_PAGE_SIZE = 100
 DEFAULT_CONCURRENCY = 4
 
 # The codes the service (and older API versions) answer for a name that is not in this account.
@@ -122,21 +123,12 @@ def nameserver_list(record):
     return []
 
 
-def _group_id(value):
-    if value in (None, ''):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def domain_facts(record):
     """The facts of one QueryDomainList item or QueryDomainByDomainName answer, by SDK names."""
     facts = dict((name, record.get(name)) for name in DOMAIN_FIELDS)
     facts['DomainName'] = normalize_name(record.get('DomainName'))
     facts['DnsList'] = nameserver_list(record)
-    facts['DomainGroupId'] = _group_id(record.get('DomainGroupId'))
+    facts['DomainGroupId'] = as_int(record.get('DomainGroupId'))
     return facts
 
 
@@ -161,7 +153,7 @@ def is_denied(error):
 def read_domain(client, name, deadline=None):
     """The facts of ``name`` from QueryDomainByDomainName; None when it is not in this account."""
     try:
-        body = client.call(DETAIL_ACTION, {'DomainName': name}, deadline=deadline)
+        body = client.call(QUERY_DOMAIN_BY_DOMAIN_NAME, {'DomainName': name}, deadline=deadline)
     except DomainApiError as error:
         if is_not_found(error):
             return None
@@ -172,10 +164,10 @@ def read_domain(client, name, deadline=None):
     return facts
 
 
-def iter_domain_list(client, params=None, page_size=LIST_PAGE_SIZE, deadline=None, concurrency=DEFAULT_CONCURRENCY):
+def iter_domain_list(client, params=None, page_size=DOMAIN_LIST_PAGE_SIZE, deadline=None, concurrency=DEFAULT_CONCURRENCY):
     """The facts of every QueryDomainList item, every page (de-duplicated by name), in the service's order."""
     seen = set()
-    for item in client.paginate(LIST_ACTION, dict(params or {}), items_path=LIST_ITEMS_PATH, dedupe_key='DomainName',
+    for item in client.paginate(QUERY_DOMAIN_LIST, dict(params or {}), items_path=DOMAIN_ITEMS, dedupe_key='DomainName',
                                 page_size=page_size, deadline=deadline, concurrency=concurrency):
         if not isinstance(item, dict):
             continue
@@ -196,7 +188,7 @@ def complete_nameservers(client, domains, deadline=None, concurrency=DEFAULT_CON
     if not unknown:
         return domains
     if log is not None:
-        log('%s: %d of %d domains listed without DnsList; reading them one by one' % (LIST_ACTION, len(unknown), len(domains)))
+        log('%s: %d of %d domains listed without DnsList; reading them one by one' % (QUERY_DOMAIN_LIST, len(unknown), len(domains)))
     detailed = {}
     for name, facts, error in client.run_ordered(lambda name: read_domain(client, name, deadline), unknown, concurrency):
         if error is not None:
@@ -207,7 +199,7 @@ def complete_nameservers(client, domains, deadline=None, concurrency=DEFAULT_CON
             for facts in domains]
 
 
-def read_account_domains(client, keep=None, page_size=LIST_PAGE_SIZE, deadline=None,
+def read_account_domains(client, keep=None, page_size=DOMAIN_LIST_PAGE_SIZE, deadline=None,
                          concurrency=DEFAULT_CONCURRENCY, log=None):
     """The facts of every domain of the account, nameservers known wherever the service knows them.
 

@@ -23,8 +23,8 @@ try:
 except ImportError:  # pragma: no cover - not a POSIX system
     HAS_FCNTL = False
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import FINAL_DETAIL_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import FINAL_STATUS_CODES
 
 JOURNAL_KEY = 'task_detail_no'
 
@@ -114,8 +114,88 @@ def read_final_results(path, task_nos):
     """The final results of ``task_nos`` in the journal at ``path``, in file order (ack and the report read these)."""
     wanted = set(task_nos)
     for record in read_journal(path):
-        if record.get('task_no') in wanted and record.get('task_status_code') in FINAL_STATUS_CODES:
+        if record.get('task_no') in wanted and record.get('task_status_code') in FINAL_DETAIL_CODES:
             yield record
+
+
+class LineAppender(object):
+    """A JSON Lines file open for appending, the one durable writer of the collection's files.
+
+    ``open()`` locks the file (``flock``: two runs sharing it never interleave), lets ``read``
+    see the lines already there, and cuts off a line torn by a crash mid-write (it was never acted
+    upon, and a line appended after it would be glued to it).  ``write(lines, sync=True)`` flushes
+    and fsyncs before it returns; ``close()`` always does.  ``label`` names the file in errors.
+    """
+
+    def __init__(self, path, label='journal', create_directory=False):
+        self.path = path
+        self.label = label
+        self.create_directory = create_directory
+        self._handle = None
+
+    def _error(self, text, exc=None):
+        reason = ': %s' % (exc.strerror or exc) if exc is not None else ''
+        return JournalError('%s %s: %s%s' % (self.label, self.path, text, reason))
+
+    def open(self, read=None):
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            if not self.create_directory:
+                raise self._error('directory %s does not exist' % directory)
+            try:
+                os.makedirs(directory)
+            except OSError as exc:
+                if not os.path.isdir(directory):
+                    raise self._error('cannot create directory %s' % directory, exc)
+        try:
+            self._handle = open(self.path, 'a+', encoding='utf-8')
+        except OSError as exc:
+            raise self._error('cannot open for writing', exc)
+        try:
+            if HAS_FCNTL:
+                fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+            if read is not None:
+                self._handle.seek(0)
+                read(self._handle)
+            complete = _complete_length(self.path)
+            if complete < os.path.getsize(self.path):
+                os.ftruncate(self._handle.fileno(), complete)
+            self._handle.seek(0, os.SEEK_END)
+        except Exception:
+            self._handle.close()
+            self._handle = None
+            raise
+        return self
+
+    def write(self, lines, sync=False):
+        try:
+            self._handle.write(''.join(lines))
+            self._handle.flush()
+            if sync:
+                os.fsync(self._handle.fileno())
+        except OSError as exc:
+            raise self._error('cannot write', exc)
+
+    def close(self):
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        try:
+            handle.flush()
+            os.fsync(handle.fileno())
+        except OSError as exc:
+            raise self._error('cannot flush to disk', exc)
+        finally:
+            handle.close()
+
+
+def append_json_line(path, record, label, create_directory=False):
+    """Append one record to a JSON Lines file and fsync it before returning (a record that must be on disk first)."""
+    appender = LineAppender(path, label, create_directory).open()
+    try:
+        appender.write([json.dumps(record, sort_keys=True, ensure_ascii=False) + '\n'], sync=True)
+    finally:
+        appender.close()
 
 
 class JournalWriter(object):
@@ -123,14 +203,14 @@ class JournalWriter(object):
 
     Use as a context manager: the file is locked (so two runs sharing a journal never interleave or
     duplicate), read once for the numbers it already holds, appended to page by page, and flushed and
-    fsynced on close.
+    fsynced on close (a LineAppender).
     """
 
     def __init__(self, path):
         self.path = path
         self.known = set()
         self.written = 0
-        self._handle = None
+        self._file = LineAppender(path)
 
     def __enter__(self):
         self.open()
@@ -141,29 +221,12 @@ class JournalWriter(object):
         return False
 
     def open(self):
-        directory = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(directory):
-            raise JournalError('journal %s: directory %s does not exist' % (self.path, directory))
-        try:
-            self._handle = open(self.path, 'a+', encoding='utf-8')
-        except OSError as exc:
-            raise JournalError('journal %s: cannot open for writing: %s' % (self.path, exc.strerror or exc))
-        try:
-            if HAS_FCNTL:
-                fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
-            self._handle.seek(0)
-            for record in _parse_lines(self._handle, self.path):
+        def read_known(handle):
+            for record in _parse_lines(handle, self.path):
                 self.known.add(record[JOURNAL_KEY])
-            complete = _complete_length(self.path)
-            if complete < os.path.getsize(self.path):
-                # A line torn by a crash mid-write holds no usable record (its detail is not in
-                # ``known``, so it is written again whole): cut it off.
-                os.ftruncate(self._handle.fileno(), complete)
-            self._handle.seek(0, os.SEEK_END)
-        except Exception:
-            self._handle.close()
-            self._handle = None
-            raise
+
+        # A torn last line holds no usable record: its detail is not in ``known``, so it is written again whole.
+        self._file.open(read=read_known)
 
     def append(self, records, unique=False):
         """Write the records not yet in the journal; returns how many were written.
@@ -181,25 +244,12 @@ class JournalWriter(object):
                 self.known.add(key)
             lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False) + '\n')
         if lines:
-            try:
-                self._handle.write(''.join(lines))
-                self._handle.flush()
-            except OSError as exc:
-                raise JournalError('journal %s: cannot write: %s' % (self.path, exc.strerror or exc))
+            self._file.write(lines)
             self.written += len(lines)
         return len(lines)
 
     def close(self):
-        if self._handle is None:
-            return
-        handle, self._handle = self._handle, None
-        try:
-            handle.flush()
-            os.fsync(handle.fileno())
-        except OSError as exc:
-            raise JournalError('journal %s: cannot flush to disk: %s' % (self.path, exc.strerror or exc))
-        finally:
-            handle.close()
+        self._file.close()
 
 
 def append_journal(path, records):

@@ -11,12 +11,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.aliyun.domain.plugins.module_utils._client import (
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-    DomainClient,
-)
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._http import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.aliyun.domain.plugins.module_utils._options import (
     ConnectionSettings,
     OptionAdapter,

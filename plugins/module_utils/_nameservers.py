@@ -3,27 +3,44 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Changing the nameservers of domains safely (internal use only).
 
-Validation and normalisation of domain names and nameserver hostnames, reading the nameservers a
-domain has now, deciding which domains differ, and submitting CHG_DNS tasks in batches so that no
-submission is ever sent twice: every submission is recorded (optionally in a JSON Lines state file)
-before it is sent, and a submission whose fate is unknown is reconciled against the task list
-before anything else is decided.
+Reading the nameservers a domain has now (names are validated and compared by ``_names``), deciding
+which domains differ, and submitting CHG_DNS tasks in batches so that no submission is ever sent
+twice: every submission is recorded (optionally in a JSON Lines state file) before it is sent, and a
+submission whose fate is unknown is reconciled against the task list before anything else is decided.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import re
 import time
 import uuid
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import (
+    DETAIL_FAILURE,
+    DETAIL_SUCCESS,
+    DOMAIN_ITEMS,
+    DOMAIN_LIST_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    QUERY_DOMAIN_BY_DOMAIN_NAME,
+    QUERY_DOMAIN_LIST,
+    QUERY_TASK_DETAIL_LIST,
+    QUERY_TASK_LIST,
+    SAVE_BATCH_TASK_FOR_MODIFYING_DOMAIN_DNS,
+    TASK_COMPLETE,
+    TASK_DETAIL_ITEMS,
+    TASK_INFO_ITEMS,
+    TASK_LIST_PAGE_SIZE,
+    TASK_TYPE_CHANGE_DNS,
+    as_int,
+    is_pending_detail,
+)
 from ansible_collections.aliyun.domain.plugins.module_utils._domains import (
     DOMAIN_NOT_FOUND_CODES,
     REASON_NOT_IN_ACCOUNT,
     blocked_domains,
+    nameserver_list,
     read_domains,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -31,38 +48,29 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
     DomainError,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._journal import InvalidJsonLine, iter_json_lines
+from ansible_collections.aliyun.domain.plugins.module_utils._names import (
+    lenient_name,
+    nameserver_key,
+    validate_domains,
+    validate_nameservers,
+)
+from ansible_collections.aliyun.domain.plugins.module_utils._journal import InvalidJsonLine, append_json_line, iter_json_lines
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
     ResultCollector,
     convert_task_detail,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
-    STATUS_FAILURE,
-    STATUS_SUCCESS,
-    validate_wait_options,
-    wait_for_tasks,
-)
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import validate_wait_options, wait_for_tasks
 
-SUBMIT_ACTION = 'SaveBatchTaskForModifyingDomainDns'
 ALIYUN_DNS_SUFFIXES = ('.alidns.com', '.hichina.com')
 ALIYUN_DNS_LABEL = 'Alibaba Cloud DNS'
-MAX_NAMESERVERS = 13
 # Up to this many domains are read one by one (QueryDomainByDomainName); more are read from the
 # paged domain list, unless the list turns out to have more pages than domains are left to find.
 FEW_DOMAINS = 5
-DOMAIN_LIST_PAGE_SIZE = 100
-TASK_LIST_PAGE_SIZE = 100
-DETAIL_PAGE_SIZE = 1000
-# The API documents no limit on DomainName.N. A task of at most one page of details (QueryTaskDetailList and
-# PollTaskResult pages hold 1000) is waited for and read page by page like any other, and 1000 is the bound of
-# an acknowledgement batch too.
-MAX_BATCH_SIZE = DETAIL_PAGE_SIZE
-# Detail status codes: 0 waiting, 1 executing, 2 succeeded, 3 failed.
-PENDING_DETAIL_CODES = (0, 1)
-# Task (batch) status codes differ from detail codes: 1 waiting, 2 executing, 3 complete.
-COMPLETE_TASK_CODE = 3
+# The API documents no limit on DomainName.N. A task of at most one page of details is waited for and read
+# page by page like any other, and that is the bound of an acknowledgement batch too.
+MAX_BATCH_SIZE = MAX_PAGE_SIZE
 DAY_MS = 24 * 3600 * 1000
 # How long a submission whose answer was lost may take to appear in the task list.
 RECONCILE_DELAYS = (1.0, 2.0, 4.0)
@@ -76,108 +84,9 @@ READ_LAG_WINDOW_MS = 3600 * 1000
 # A batch whose lost submission is proven absent from the task list is sent again, at most this often.
 MAX_RESUBMISSIONS = 3
 
-_LABEL_RE = re.compile(r'^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$')
-_IPV4_RE = re.compile(r'^[0-9]+(?:\.[0-9]+){3}$')
-
 
 # ---------------------------------------------------------------------------------------------
-# names
-
-
-def _name_problem(ascii_name):
-    """Why an ASCII (punycode) name is not a usable DNS name, or None."""
-    if len(ascii_name) > 253:
-        return 'longer than 253 characters'
-    labels = ascii_name.split('.')
-    if len(labels) < 2:
-        return 'needs at least two labels, like example.com'
-    for label in labels:
-        if not label:
-            return 'has an empty label'
-        if len(label) > 63:
-            return 'label %r is longer than 63 characters' % (label,)
-        if not _LABEL_RE.match(label):
-            if label.startswith('-') or label.endswith('-'):
-                return 'label %r starts or ends with a hyphen' % (label,)
-            return 'label %r has characters other than letters, digits and hyphens' % (label,)
-    if labels[-1].isdigit():
-        return 'the last label is numeric'
-    return None
-
-
-def normalize_name(value):
-    """Return ``(ascii_name, problem)``: lower case, without a trailing dot, IDNs in punycode.
-
-    Exactly one of the two is None.  Unicode names are converted with IDNA (``bücher.de`` becomes
-    ``xn--bcher-kva.de``); a name IDNA cannot convert is reported, never passed through.
-    """
-    if not isinstance(value, str):
-        return None, 'is not a string'
-    name = value.strip()
-    if name.endswith('.'):
-        name = name[:-1]
-    if not name:
-        return None, 'is empty'
-    if _IPV4_RE.match(name) or ':' in name:
-        return None, 'is an IP address, not a hostname'
-    try:
-        name.encode('ascii')
-    except UnicodeEncodeError:
-        try:
-            name = name.encode('idna').decode('ascii')
-        except UnicodeError as exc:
-            return None, 'is not a valid internationalised name (%s)' % (exc,)
-    name = name.lower()
-    problem = _name_problem(name)
-    if problem:
-        return None, problem
-    return name, None
-
-
-def _validate_names(values, option, kind, minimum, maximum=None):
-    names = []
-    seen = set()
-    problems = []
-    for value in values or []:
-        name, problem = normalize_name(value)
-        if problem:
-            problems.append('%r %s' % (value, problem))
-        elif name not in seen:
-            seen.add(name)
-            names.append(name)
-    if problems:
-        raise DomainConfigError(
-            'Invalid %s in option %s: %s. Allowed: %s such as example.com (letters, digits and hyphens in labels '
-            'of at most 63 characters; internationalised names are converted to punycode).'
-            % (kind, option, '; '.join(problems), kind), option=option)
-    if len(names) < minimum:
-        raise DomainConfigError('Option %s needs at least %d %s; got %d.' % (option, minimum, kind, len(names)), option=option)
-    if maximum is not None and len(names) > maximum:
-        raise DomainConfigError('Option %s allows at most %d %s; got %d.' % (option, maximum, kind, len(names)), option=option)
-    return names
-
-
-def validate_domains(values, option='domains'):
-    """Normalised, de-duplicated domain names in input order; one error naming every bad value."""
-    return _validate_names(values, option, 'domain names', 1)
-
-
-def validate_nameservers(values, option='nameservers'):
-    """Normalised, de-duplicated nameserver hostnames; one error naming every bad value."""
-    return _validate_names(values, option, 'nameserver hostnames', 1, MAX_NAMESERVERS)
-
-
-def _lenient_name(value):
-    """Normalise a name the API returned; never fails (the API's own spelling is kept if odd)."""
-    name, dummy = normalize_name(value)
-    if name is None:
-        name = (value or '').strip().rstrip('.').lower()
-    return name
-
-
-def nameserver_key(nameservers):
-    """Comparison key of a nameserver list: order, case and a trailing dot do not matter."""
-    return tuple(sorted(set(_lenient_name(ns) for ns in nameservers or [] if ns)))
+# the target
 
 
 def is_aliyun_dns(nameservers):
@@ -229,28 +138,16 @@ def chunks(items, size):
 # reading what the API knows
 
 
-def _dns_list(record, inner_keys):
-    value = record.get('DnsList')
-    if isinstance(value, dict):
-        for key in inner_keys:
-            if isinstance(value.get(key), list):
-                return [str(item) for item in value[key]]
-        return []
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return []
-
-
 def _read_one_domain(client, domain):
     try:
-        body = client.call('QueryDomainByDomainName', {'DomainName': domain})
+        body = client.call(QUERY_DOMAIN_BY_DOMAIN_NAME, {'DomainName': domain})
     except DomainApiError as exc:
         if exc.api_code in DOMAIN_NOT_FOUND_CODES:
             return None
         raise
-    if _lenient_name(body.get('DomainName')) != domain:
+    if lenient_name(body.get('DomainName')) != domain:
         return None
-    return _dns_list(body, ('Dns', 'DnsList'))
+    return nameserver_list(body) or []
 
 
 def read_current_nameservers(client, domains):
@@ -264,13 +161,13 @@ def read_current_nameservers(client, domains):
     if len(domains) > FEW_DOMAINS:
         page_num = 1
         while True:
-            items, envelope = client.fetch_page('QueryDomainList', {}, page_num, DOMAIN_LIST_PAGE_SIZE, ('Data', 'Domain'))
+            items, envelope = client.fetch_page(QUERY_DOMAIN_LIST, {}, page_num, DOMAIN_LIST_PAGE_SIZE, DOMAIN_ITEMS)
             for item in items:
-                name = _lenient_name(item.get('DomainName'))
+                name = lenient_name(item.get('DomainName'))
                 if name in wanted and name not in found:
-                    found[name] = _dns_list(item, ('DnsList', 'Dns'))
+                    found[name] = nameserver_list(item) or []
             missing = len(wanted) - len(found)
-            total_pages = _int(envelope.get('TotalPageNum'))
+            total_pages = as_int(envelope.get('TotalPageNum'))
             if not missing or not items or total_pages is None or page_num >= total_pages:
                 break
             if total_pages - page_num > missing:
@@ -284,37 +181,23 @@ def read_current_nameservers(client, domains):
     return found
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def list_recent_tasks(client, since_ms, now_ms):
     """Task headers (QueryTaskList) created from the day before ``since_ms`` to the day after now.
 
     The API filters by whole days in an unstated time zone, hence the day of margin each side.
     """
     params = {'BeginCreateTime': int(since_ms) - DAY_MS, 'EndCreateTime': int(now_ms) + DAY_MS}
-    return list(client.paginate('QueryTaskList', params, items_path=('Data', 'TaskInfo'), dedupe_key='TaskNo',
+    return list(client.paginate(QUERY_TASK_LIST, params, items_path=TASK_INFO_ITEMS, dedupe_key='TaskNo',
                                 page_size=TASK_LIST_PAGE_SIZE))
 
 
 def task_details(client, task_no):
-    return list(client.paginate('QueryTaskDetailList', {'TaskNo': task_no}, items_path=('Data', 'TaskDetail'),
-                                dedupe_key='TaskDetailNo', page_size=DETAIL_PAGE_SIZE))
+    return list(client.paginate(QUERY_TASK_DETAIL_LIST, {'TaskNo': task_no}, items_path=TASK_DETAIL_ITEMS,
+                                dedupe_key='TaskDetailNo', page_size=MAX_PAGE_SIZE))
 
 
 def _is_chg_dns(task):
-    return str(task.get('TaskType') or 'CHG_DNS').upper() == 'CHG_DNS'
-
-
-def _is_pending_detail(detail):
-    code = _int(detail.get('TaskStatusCode'))
-    if code is None:
-        return str(detail.get('TaskStatus') or '').upper() in ('WAITING_EXECUTE', 'EXECUTING')
-    return code in PENDING_DETAIL_CODES
+    return str(task.get('TaskType') or TASK_TYPE_CHANGE_DNS).upper() == TASK_TYPE_CHANGE_DNS
 
 
 def pending_changes(client, tasks, domains, skip_task_nos):
@@ -328,11 +211,11 @@ def pending_changes(client, tasks, domains, skip_task_nos):
         task_no = task.get('TaskNo')
         if not task_no or task_no in skip_task_nos or not _is_chg_dns(task):
             continue
-        if _int(task.get('TaskStatusCode')) == COMPLETE_TASK_CODE:
+        if as_int(task.get('TaskStatusCode')) == TASK_COMPLETE:
             continue
         for detail in task_details(client, task_no):
-            name = _lenient_name(detail.get('DomainName'))
-            if name in wanted and _is_pending_detail(detail):
+            name = lenient_name(detail.get('DomainName'))
+            if name in wanted and is_pending_detail(detail):
                 pending.setdefault(name, task_no)
     return pending
 
@@ -344,10 +227,10 @@ def find_submitted_task(client, domains, since_ms, known_task_nos, now_ms):
         task_no = task.get('TaskNo')
         if not task_no or task_no in known_task_nos or not _is_chg_dns(task):
             continue
-        task_num = _int(task.get('TaskNum'))
+        task_num = as_int(task.get('TaskNum'))
         if task_num is not None and task_num != len(wanted):
             continue
-        names = set(_lenient_name(detail.get('DomainName')) for detail in task_details(client, task_no))
+        names = set(lenient_name(detail.get('DomainName')) for detail in task_details(client, task_no))
         if names == wanted:
             return task_no
     return None
@@ -406,14 +289,9 @@ class SubmissionLog(object):
         self._apply(record)
         if not self.path or self.read_only:
             return
-        directory = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(directory):
-            os.makedirs(directory)
-        line = json.dumps(record, sort_keys=True) + '\n'
-        with open(self.path, 'a') as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        # On disk (fsynced) before the request it announces is sent; the journal's appender also cuts off a
+        # line torn by a crash, so that this record does not end up glued to it.
+        append_json_line(self.path, record, 'state_file', create_directory=True)
 
     def complete(self, started=None, report=None):
         """Close the migration (the next run starts a new one); the ``completed`` record."""
@@ -522,8 +400,8 @@ class NameserverChange(object):
         succeeded = set()
         for task_no in sorted(set(recent[domain] for domain in lagging)):
             for detail in task_details(self.client, task_no):
-                name = _lenient_name(detail.get('DomainName'))
-                if name in lagging and _int(detail.get('TaskStatusCode')) == STATUS_SUCCESS:
+                name = lenient_name(detail.get('DomainName'))
+                if name in lagging and as_int(detail.get('TaskStatusCode')) == DETAIL_SUCCESS:
                     succeeded.add(name)
         if succeeded:
             self.log('%d domains read with their old nameservers were changed by a task that succeeded within the last '
@@ -604,10 +482,10 @@ class NameserverChange(object):
             params = {'DomainName': batch}
             params.update(self.target.params())
             try:
-                body = self.client.call(SUBMIT_ACTION, params, mutating=True)
+                body = self.client.call(SAVE_BATCH_TASK_FOR_MODIFYING_DOMAIN_DNS, params, mutating=True)
                 task_no = first_value(body, 'TaskNo', 'taskNo')
                 if not task_no:
-                    raise DomainApiError(SUBMIT_ACTION, 'InvalidResponse', 'the answer has no TaskNo',
+                    raise DomainApiError(SAVE_BATCH_TASK_FOR_MODIFYING_DOMAIN_DNS, 'InvalidResponse', 'the answer has no TaskNo',
                                          request_id=first_value(body, 'RequestId', 'requestId'), ambiguous=True)
             except DomainError as exc:
                 if not exc.ambiguous:
@@ -845,7 +723,7 @@ def run_nameserver_change(client, request, log=None, check_mode=False, diff=Fals
         if request.wait and change.task_nos:
             waited = wait_for_results(client, change.task_nos, *request.wait_options, log=log, progress=progress)
             result.update(waited)
-            failed = [item for item in waited['task_results'] if item.get('task_status_code') == STATUS_FAILURE]
+            failed = [item for item in waited['task_results'] if item.get('task_status_code') == DETAIL_FAILURE]
             if failed:
                 raise ChangeFailedError(failed, len(waited['task_results']))
         _raise_if_blocked(change, request)

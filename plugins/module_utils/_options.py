@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import os
 
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -126,7 +127,7 @@ class ConnectionSettings(object):
         self.validate_certs = _boolean(options, 'validate_certs')
         self.ca_path = options.get_option('ca_path') or None
         if self.ca_path and not os.path.exists(self.ca_path):
-            raise _invalid('ca_path', self.ca_path, 'the path of an existing CA bundle (PEM file or directory)')
+            raise invalid_value('ca_path', self.ca_path, 'the path of an existing CA bundle (PEM file or directory)')
         self.user_client_ip = options.get_option('user_client_ip') or None
         self.region = options.get_option('region') or None
         self.endpoint = resolve_endpoint(options.get_option('endpoint'), self.region, environ)
@@ -136,8 +137,15 @@ class ConnectionSettings(object):
         self.base_url = '%s://%s/' % (parts.scheme, parts.netloc)
 
 
-def _invalid(name, value, expected):
-    return DomainConfigError('Invalid value %r for option %s: expected %s.' % (value, name, expected), option=name)
+def invalid_value(option, value, expected):
+    """The one style of a refused option value: "Invalid value V for option O: expected E."."""
+    return DomainConfigError('Invalid value %r for option %s: expected %s.' % (value, option, expected), option=option)
+
+
+def invalid_values(option, problems, expected):
+    """Every bad value of a list option at once: "Invalid values for option O: P1; P2. Expected E."."""
+    return DomainConfigError('Invalid values for option %s: %s. Expected %s.' % (option, '; '.join(problems), expected),
+                             option=option)
 
 
 def _value(options, name):
@@ -147,7 +155,7 @@ def _value(options, name):
 def _choice(options, name, allowed):
     value = _value(options, name)
     if value not in allowed:
-        raise _invalid(name, value, 'one of %s' % ', '.join(allowed))
+        raise invalid_value(name, value, 'one of %s' % ', '.join(allowed))
     return value
 
 
@@ -158,13 +166,33 @@ def _number(options, name, convert, valid, expected):
     except (TypeError, ValueError, OverflowError):
         number = None
     if number is None or not valid(value, number):
-        raise _invalid(name, value, expected)
+        raise invalid_value(name, value, expected)
     return number
 
 
 def _positive_number(options, name):
-    return _number(options, name, float, lambda value, number: 0 < number < float('inf'),
-                   'a number of seconds greater than 0')
+    return validate_seconds(_value(options, name), name, minimum=0, exclusive=True)
+
+
+def validate_seconds(value, option, minimum=0.0, exclusive=False):
+    """``value`` as a finite float of at least ``minimum`` (more than it when ``exclusive``)."""
+    try:
+        number = None if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or math.isnan(number) or math.isinf(number) or number < minimum or (exclusive and number == minimum):
+        bound = 'greater than %s' % minimum if exclusive else 'of %s or more' % minimum
+        raise invalid_value(option, value, 'a number of seconds %s' % bound)
+    return number
+
+
+def validate_text(value, option, expected='a non-empty string'):
+    """``value`` stripped, None for None; anything but a non-empty string is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise invalid_value(option, value, expected)
+    return value.strip()
 
 
 def _non_negative_int(options, name):
@@ -177,7 +205,7 @@ def validate_whole_number(value, option, minimum=1, maximum=None):
     otherwise a DomainConfigError naming the option, the value and the allowed range."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
         allowed = 'from %d to %d' % (minimum, maximum) if maximum is not None else 'of %d or more' % minimum
-        raise _invalid(option, value, 'a whole number %s' % allowed)
+        raise invalid_value(option, value, 'a whole number %s' % allowed)
     return value
 
 
@@ -186,7 +214,7 @@ def _boolean(options, name):
     try:
         return boolean(value, strict=True)
     except TypeError:
-        raise _invalid(name, value, 'a boolean')
+        raise invalid_value(name, value, 'a boolean')
 
 
 def resolve_endpoint(endpoint, region, environ):

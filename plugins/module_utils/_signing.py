@@ -17,6 +17,8 @@ import base64
 import hashlib
 import hmac
 import re
+import time
+import uuid
 
 try:
     from urllib.parse import quote
@@ -67,6 +69,28 @@ def v1_signature(method, params, access_key_secret):
 def v1_signature_for_canonical_query(method, canonical_query, access_key_secret):
     """``v1_signature`` for a query already canonicalised (without ``Signature``): the client builds it once."""
     return _v1_hmac('%s&%%2F&%s' % (method.upper(), percent_encode(canonical_query)), access_key_secret)
+
+
+def api_timestamp(seconds):
+    """The UTC ISO 8601 time stamp both signatures carry (``Timestamp``, ``x-acs-date``)."""
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(seconds))
+
+
+def v1_signed_query(action, version, params, access_key_id, access_key_secret, security_token=None, timestamp=None,
+                    nonce=None, method='POST'):
+    """The signed query string of a V1 (RPC, HMAC-SHA1) request: ``params`` plus the common parameters and
+    ``Signature``.  Used for the Domain API (signature_version v1) and for STS AssumeRole alike."""
+    signed = dict(params)
+    signed.update({
+        'Action': action, 'Version': version, 'Format': 'JSON', 'AccessKeyId': access_key_id,
+        'SignatureMethod': 'HMAC-SHA1', 'SignatureVersion': '1.0', 'SignatureNonce': nonce or uuid.uuid4().hex,
+        'Timestamp': timestamp or api_timestamp(time.time()),
+    })
+    if security_token:
+        signed['SecurityToken'] = security_token
+    canonical = canonical_query_string(signed)
+    signature = v1_signature_for_canonical_query(method, canonical, access_key_secret)
+    return '%s&Signature=%s' % (canonical, percent_encode(signature))
 
 
 def _v1_hmac(string_to_sign, access_key_secret):

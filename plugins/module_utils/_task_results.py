@@ -26,6 +26,15 @@ except ImportError:  # pragma: no cover - exercised only without jmespath
     HAS_JMESPATH = False
     JMESPATH_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import (
+    DETAIL_FAILURE,
+    DETAIL_STATUS_NAMES,
+    DETAIL_SUCCESS,
+    MAX_PAGE_SIZE,
+    POLL_TASK_RESULT,
+    TASK_DETAIL_ITEMS,
+    as_int,
+)
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DEFAULT_CONCURRENCY
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainConfigError,
@@ -33,18 +42,9 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainWaitTimeout,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import JournalWriter
-from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
+from ansible_collections.aliyun.domain.plugins.module_utils._options import invalid_value, validate_text, validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
-    STATUS_FAILURE,
-    STATUS_NAMES,
-    STATUS_SUCCESS,
-    TaskWaiter,
-)
-
-POLL_ACTION = 'PollTaskResult'
-ITEMS_PATH = ('Data', 'TaskDetail')
-MAX_PAGE_SIZE = 1000
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import TaskWaiter
 
 # Every field of the API's TaskDetail, in the order the documentation lists them; each converted
 # result carries all of them (None when the service left one out).
@@ -65,9 +65,9 @@ TASK_DETAIL_FIELDS = (
 )
 _KNOWN_FIELDS = dict(TASK_DETAIL_FIELDS)
 _INTEGER_FIELDS = ('task_status_code', 'try_count')
-_EMPTY_RESULT = dict((snake, None) for _api, snake in TASK_DETAIL_FIELDS)
+_EMPTY_RESULT = dict((snake, None) for dummy, snake in TASK_DETAIL_FIELDS)
 
-RESULT_STATUS_CHOICES = {'success': STATUS_SUCCESS, 'failure': STATUS_FAILURE, '2': STATUS_SUCCESS, '3': STATUS_FAILURE}
+RESULT_STATUS_CHOICES = {'success': DETAIL_SUCCESS, 'failure': DETAIL_FAILURE, '2': DETAIL_SUCCESS, '3': DETAIL_FAILURE}
 ENVELOPE_FIELDS = (
     ('TotalItemNum', 'total_item_num'),
     ('CurrentPageNum', 'current_page_num'),
@@ -85,15 +85,6 @@ def to_snake(name):
     return _CAMEL_BOUNDARY.sub('_', name).lower()
 
 
-def _as_int(value):
-    if value is None or isinstance(value, bool):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
-
-
 def convert_task_detail(raw):
     """One TaskDetail object as a snake_case dict holding every documented field."""
     # Runs once per result (100,000 in a large drain): copy a template, look names up once.
@@ -105,9 +96,9 @@ def convert_task_detail(raw):
     for name in _INTEGER_FIELDS:
         value = result[name]
         if value is not None and type(value) is not int:  # pylint: disable=unidiomatic-typecheck
-            result[name] = _as_int(value)
-    if result['task_status_code'] is None and result['task_status'] in STATUS_NAMES:
-        result['task_status_code'] = STATUS_NAMES[result['task_status']]
+            result[name] = as_int(value, value)
+    if result['task_status_code'] is None and result['task_status'] in DETAIL_STATUS_NAMES:
+        result['task_status_code'] = DETAIL_STATUS_NAMES[result['task_status']]
     return result
 
 
@@ -116,7 +107,7 @@ def convert_envelope(body):
     envelope = {}
     for api_name, snake in ENVELOPE_FIELDS:
         value = body.get(api_name, body.get(snake))
-        envelope[snake] = value if api_name in ('PrePage', 'NextPage') else _as_int(value)
+        envelope[snake] = value if api_name in ('PrePage', 'NextPage') else as_int(value, value)
     return envelope
 
 
@@ -126,7 +117,7 @@ def normalize_result_status(value, option='task_result_status'):
         return None
     key = str(value).strip().lower()
     if key not in RESULT_STATUS_CHOICES:
-        raise DomainConfigError('%s: %r is not allowed; use success, failure, 2 or 3' % (option, value), option=option)
+        raise invalid_value(option, value, 'success, failure, 2 or 3')
     return RESULT_STATUS_CHOICES[key]
 
 
@@ -157,7 +148,7 @@ def iter_task_results(client, task_no=None, domain_name=None, instance_id=None, 
     the other, for callers that stop reading early.
     """
     params = poll_params(task_no, domain_name, instance_id, result_status)
-    for raw in client.paginate(POLL_ACTION, params, items_path=ITEMS_PATH, dedupe_key='TaskDetailNo' if dedupe else None,
+    for raw in client.paginate(POLL_TASK_RESULT, params, items_path=TASK_DETAIL_ITEMS, dedupe_key='TaskDetailNo' if dedupe else None,
                                page_size=page_size, deadline=deadline, concurrency=concurrency):
         yield convert_task_detail(raw)
 
@@ -166,7 +157,7 @@ def fetch_result_page(client, page_num, task_no=None, domain_name=None, instance
                       page_size=MAX_PAGE_SIZE):
     """One page of results and its paging envelope (snake_case)."""
     params = poll_params(task_no, domain_name, instance_id, result_status)
-    items, envelope = client.fetch_page(POLL_ACTION, params, page_num, page_size, ITEMS_PATH)
+    items, envelope = client.fetch_page(POLL_TASK_RESULT, params, page_num, page_size, TASK_DETAIL_ITEMS)
     return [convert_task_detail(raw) for raw in items], convert_envelope(envelope)
 
 
@@ -180,9 +171,9 @@ def summarize(results, summary=None):
     for result in results:
         code = result.get('task_status_code')
         summary['total'] += 1
-        if code == STATUS_SUCCESS:
+        if code == DETAIL_SUCCESS:
             summary['succeeded'] += 1
-        elif code == STATUS_FAILURE:
+        elif code == DETAIL_FAILURE:
             summary['failed'] += 1
         else:
             summary['pending'] += 1
@@ -304,7 +295,7 @@ class ResultCollector(object):
                 continue
             self.seen.add(key)
             accepted.append(result)
-            if result.get('task_status_code') == STATUS_FAILURE:
+            if result.get('task_status_code') == DETAIL_FAILURE:
                 self.failures.append({'domain_name': result.get('domain_name'), 'error_msg': result.get('error_msg'),
                                       'task_detail_no': key, 'task_no': result.get('task_no')})
         if not accepted:
@@ -336,12 +327,7 @@ class ResultCollector(object):
 
 
 def _optional_text(options, name):
-    value = options.get_option(name) if options.has_option(name) else None
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise DomainConfigError('%s: %r is not allowed; use a non-empty string' % (name, value), option=name)
-    return value.strip()
+    return validate_text(options.get_option(name) if options.has_option(name) else None, name)
 
 
 def _task_numbers(value, option='task_no'):
@@ -350,11 +336,11 @@ def _task_numbers(value, option='task_no'):
     values = value if isinstance(value, (list, tuple)) else [value]
     numbers = []
     for item in values:
-        if not isinstance(item, str) or not item.strip():
-            raise DomainConfigError('%s: %r is not allowed; use task numbers as non-empty strings' % (option, item),
-                                    option=option)
-        if item.strip() not in numbers:
-            numbers.append(item.strip())
+        number = validate_text(item, option, expected='task numbers as non-empty strings')
+        if number is None:
+            raise invalid_value(option, item, 'task numbers as non-empty strings')
+        if number not in numbers:
+            numbers.append(number)
     return numbers
 
 

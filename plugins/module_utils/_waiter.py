@@ -34,28 +34,24 @@ import calendar
 import math
 import time
 
-from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
-    DomainConfigError,
-    DomainError,
-    DomainWaitTimeout,
+from ansible_collections.aliyun.domain.plugins.module_utils._api import (
+    DETAIL_EXECUTING,
+    DETAIL_FAILURE,
+    DETAIL_SUCCESS,
+    DETAIL_WAITING,
+    MAX_PAGE_SIZE,
+    POLL_TASK_RESULT,
+    QUERY_TASK_DETAIL_LIST,
+    TASK_DETAIL_ITEMS,
+    as_int,
+    detail_status_code,
+    extract_items,
+    is_final_detail,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError, DomainWaitTimeout
+from ansible_collections.aliyun.domain.plugins.module_utils._options import invalid_value, validate_seconds
 from ansible_collections.aliyun.domain.plugins.module_utils._retry import should_retry
 
-DETAIL_ACTION = 'QueryTaskDetailList'
-POLL_ACTION = 'PollTaskResult'
-
-# Task-detail status codes (TaskStatusCode); task (batch) codes are numbered differently.
-STATUS_WAITING = 0
-STATUS_EXECUTING = 1
-STATUS_SUCCESS = 2
-STATUS_FAILURE = 3
-FINAL_STATUS_CODES = (STATUS_SUCCESS, STATUS_FAILURE)
-STATUS_NAMES = {
-    'WAITING_EXECUTE': STATUS_WAITING,
-    'EXECUTING': STATUS_EXECUTING,
-    'EXECUTE_SUCCESS': STATUS_SUCCESS,
-    'EXECUTE_FAILURE': STATUS_FAILURE,
-}
 DEFAULT_WAIT_TIMEOUT = 900.0
 # The first sleep while nothing has finished.  Shorter first sleeps cost calls on every task that is
 # not done within seconds (a registrar's CHG_DNS task takes seconds to hours), while a task that is
@@ -107,7 +103,7 @@ STAMP_SLACK = 0.5
 # details acknowledged elsewhere (which PollTaskResult no longer returns).
 FRUITLESS_POLLS_BEFORE_LISTING = 2
 # One page of QueryTaskDetailList or PollTaskResult (the documented maximum page size).
-PAGE_SIZE = 1000
+PAGE_SIZE = MAX_PAGE_SIZE
 FIRST_PROBE_PAGE_SIZE = PAGE_SIZE
 # Pending domains named in a timeout message (all of them, up to one page per status, are returned).
 NAMED_PENDING_DOMAINS = 10
@@ -123,46 +119,18 @@ def validate_wait_options(timeout, poll_interval, max_poll_interval):
     for name, value, default in (('wait_timeout', timeout, DEFAULT_WAIT_TIMEOUT),
                                  ('poll_interval', poll_interval, DEFAULT_POLL_INTERVAL),
                                  ('max_poll_interval', max_poll_interval, DEFAULT_MAX_POLL_INTERVAL)):
-        if value is None:
-            value = default
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = None
-        if isinstance(value, bool) or number is None or not math.isfinite(number) or number <= 0:
-            raise DomainConfigError('%s: %r is not allowed; use a number of seconds greater than 0' % (name, value),
-                                    option=name)
-        values.append(number)
+        values.append(validate_seconds(default if value is None else value, name, minimum=0, exclusive=True))
     if values[2] < values[1]:
-        raise DomainConfigError('max_poll_interval: %r is not allowed; it must be at least poll_interval (%r)'
-                                % (max_poll_interval, values[1]), option='max_poll_interval')
+        raise invalid_value('max_poll_interval', max_poll_interval,
+                            'a number of seconds of at least poll_interval (%r)' % values[1])
     return tuple(values)
 
 
 def count_task_details(client, task_no, status=None, deadline=None):
     """TotalItemNum of QueryTaskDetailList for one task, optionally for one TaskStatus."""
-    body = client.call(DETAIL_ACTION, {'TaskNo': task_no, 'TaskStatus': status, 'PageNum': 1, 'PageSize': 1},
+    body = client.call(QUERY_TASK_DETAIL_LIST, {'TaskNo': task_no, 'TaskStatus': status, 'PageNum': 1, 'PageSize': 1},
                        deadline=deadline)
-    return _as_count(body.get('TotalItemNum'))
-
-
-def _as_count(value):
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _details_of(body):
-    details = (body.get('Data') or {}).get('TaskDetail') or []
-    return [details] if isinstance(details, dict) else list(details)
-
-
-def _status_code(detail):
-    code = detail.get('TaskStatusCode')
-    if code is None:
-        return STATUS_NAMES.get(detail.get('TaskStatus'))
-    return _as_count(code)
+    return as_int(body.get('TotalItemNum'), 0)
 
 
 def _service_seconds(text):
@@ -213,7 +181,7 @@ class _TaskProgress(object):
         self.executing = 0          # details EXECUTING at the last QueryTaskDetailList probe
         self.execution_lag = None   # the longest any of them waited (UpdateTime - CreateTime) before executing
         self.stamps = {}            # TaskDetailNo -> UpdateTime (service seconds) of final details
-        self.counts = {STATUS_SUCCESS: 0, STATUS_FAILURE: 0}
+        self.counts = {DETAIL_SUCCESS: 0, DETAIL_FAILURE: 0}
         self.done = False
         self.probes = 0
         self.results = None         # the PollTaskResult details that proved the task done
@@ -227,7 +195,7 @@ class _TaskProgress(object):
     def final(self):
         if self.followed:
             return len(self.final_numbers)
-        return self.counts[STATUS_SUCCESS] + self.counts[STATUS_FAILURE]
+        return self.counts[DETAIL_SUCCESS] + self.counts[DETAIL_FAILURE]
 
     @property
     def pending(self):
@@ -237,7 +205,7 @@ class _TaskProgress(object):
     def failed(self):
         if self.followed:
             return len(self.failed_numbers)
-        return self.counts[STATUS_FAILURE]
+        return self.counts[DETAIL_FAILURE]
 
     def pending_domains(self):
         if not self.followed:
@@ -265,7 +233,7 @@ class _TaskProgress(object):
     def _note_final(self, detail):
         """Record a detail seen final; True when it was not known final before."""
         number = detail.get('TaskDetailNo')
-        if number not in self.domains or _status_code(detail) not in FINAL_STATUS_CODES:
+        if number not in self.domains or not is_final_detail(detail):
             return False
         stamp = _service_seconds(detail.get('UpdateTime'))
         if stamp is not None:
@@ -273,21 +241,21 @@ class _TaskProgress(object):
         if number in self.final_numbers:
             return False
         self.final_numbers.add(number)
-        if _status_code(detail) == STATUS_FAILURE:
+        if detail_status_code(detail) == DETAIL_FAILURE:
             self.failed_numbers.add(number)
         return True
 
     def list_details(self, client, deadline):
         """One page of QueryTaskDetailList: the task's size and, for up to a page of details, every status."""
-        body = client.call(DETAIL_ACTION, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': FIRST_PROBE_PAGE_SIZE},
+        body = client.call(QUERY_TASK_DETAIL_LIST, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': FIRST_PROBE_PAGE_SIZE},
                            deadline=deadline)
-        total = _as_count(body.get('TotalItemNum'))
-        details = _details_of(body)
+        total = as_int(body.get('TotalItemNum'), 0)
+        details = extract_items(body, TASK_DETAIL_ITEMS)
         if self.total is None and total == 0 and not details:
             raise UnknownTaskError('Task %s has no details in QueryTaskDetailList: check the task number'
                                    % self.task_no)
         self._fruitless_polls = 0
-        lags = [_lag(detail) for detail in details if _status_code(detail) == STATUS_EXECUTING]
+        lags = [_lag(detail) for detail in details if detail_status_code(detail) == DETAIL_EXECUTING]
         self.executing = len(lags)
         lags = [lag for lag in lags if lag is not None]
         self.execution_lag = max(lags) if lags else None
@@ -309,12 +277,12 @@ class _TaskProgress(object):
 
     def _poll(self, client, deadline):
         """PollTaskResult for the task: final details; when they complete the task, also its results."""
-        body = client.call(POLL_ACTION, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': PAGE_SIZE},
+        body = client.call(POLL_TASK_RESULT, {'TaskNo': self.task_no, 'PageNum': 1, 'PageSize': PAGE_SIZE},
                            deadline=deadline)
-        details = [detail for detail in _details_of(body) if detail.get('TaskNo') in (None, self.task_no)]
+        details = [detail for detail in extract_items(body, TASK_DETAIL_ITEMS) if detail.get('TaskNo') in (None, self.task_no)]
         new = sum(1 for detail in details if self._note_final(detail))
         self.done = self.final >= self.total
-        if self.done and _as_count(body.get('TotalItemNum')) <= len(details):
+        if self.done and as_int(body.get('TotalItemNum'), 0) <= len(details):
             self.results = details
         # Nothing new: perhaps nothing finished, perhaps another tool acknowledged what did.  Only
         # QueryTaskDetailList tells the two apart.
@@ -322,14 +290,14 @@ class _TaskProgress(object):
 
     def _count(self, client, deadline):
         """A task over one page: count successes, and failures too when successes stalled."""
-        before = self.counts[STATUS_SUCCESS]
-        self.counts[STATUS_SUCCESS] = max(before, count_task_details(client, self.task_no, STATUS_SUCCESS, deadline))
-        stalled = self.final < self.total and self.counts[STATUS_SUCCESS] == before
+        before = self.counts[DETAIL_SUCCESS]
+        self.counts[DETAIL_SUCCESS] = max(before, count_task_details(client, self.task_no, DETAIL_SUCCESS, deadline))
+        stalled = self.final < self.total and self.counts[DETAIL_SUCCESS] == before
         # Nothing succeeded since the last probe: the rest may be failing.  Before anything at all has
         # finished, failures are no likelier than successes, so they are only counted every other probe.
         if stalled and (self.final > 0 or self.probes % 2 == 0):
-            failed = count_task_details(client, self.task_no, STATUS_FAILURE, deadline)
-            self.counts[STATUS_FAILURE] = max(self.counts[STATUS_FAILURE], failed)
+            failed = count_task_details(client, self.task_no, DETAIL_FAILURE, deadline)
+            self.counts[DETAIL_FAILURE] = max(self.counts[DETAIL_FAILURE], failed)
         self.done = self.final >= self.total
 
 
@@ -627,9 +595,9 @@ class TaskWaiter(object):
                 if task.followed:
                     pending_domains.extend(task.pending_domains())
                     continue
-                for status in (STATUS_WAITING, STATUS_EXECUTING):
+                for status in (DETAIL_WAITING, DETAIL_EXECUTING):
                     pending_domains.extend(self._pending_domains(task.task_no, status, grace))
-                for status in (STATUS_SUCCESS, STATUS_FAILURE):
+                for status in (DETAIL_SUCCESS, DETAIL_FAILURE):
                     task.counts[status] = max(task.counts[status],
                                               count_task_details(self.client, task.task_no, status, grace))
             except DomainError as error:
@@ -662,9 +630,9 @@ class TaskWaiter(object):
 
     def _pending_domains(self, task_no, status, deadline):
         """The domain names of the task's details in ``status`` (up to one page)."""
-        body = self.client.call(DETAIL_ACTION, {'TaskNo': task_no, 'TaskStatus': status, 'PageNum': 1,
-                                                'PageSize': PENDING_LISTING_PAGE_SIZE}, deadline=deadline)
-        return [detail.get('DomainName') for detail in _details_of(body) if detail.get('DomainName')]
+        body = self.client.call(QUERY_TASK_DETAIL_LIST, {'TaskNo': task_no, 'TaskStatus': status, 'PageNum': 1,
+                                                         'PageSize': PENDING_LISTING_PAGE_SIZE}, deadline=deadline)
+        return [detail.get('DomainName') for detail in extract_items(body, TASK_DETAIL_ITEMS) if detail.get('DomainName')]
 
     # --- waiting for anything else ---------------------------------------------------------------
 

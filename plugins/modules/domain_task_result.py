@@ -298,6 +298,7 @@ error:
       sample: E879DC07-38EE-4408-9F33-73B30CD965CD
 '''
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import MAX_PAGE_SIZE
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
@@ -323,7 +324,7 @@ def argument_spec():
         instance_id=dict(type='str'),
         task_result_status=dict(type='str', choices=['success', 'failure', '2', '3']),
         page_num=dict(type='int'),
-        page_size=dict(type='int', default=1000),
+        page_size=dict(type='int', default=MAX_PAGE_SIZE),
         task_type=dict(type='str'),
         query=dict(type='str'),
         journal=dict(type='path'),

@@ -15,8 +15,9 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.aliyun.domain.plugins.module_utils._client import HAS_REQUESTS, DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
+from ansible_collections.aliyun.domain.plugins.module_utils._http import HAS_REQUESTS
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
 
 display = Display()

@@ -22,9 +22,9 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.aliyun.domain.plugins.module_utils._api import DETAIL_SUCCESS, FINAL_DETAIL_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_final_results
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import FINAL_STATUS_CODES, STATUS_SUCCESS
 
 TITLE = 'DNS migration report'
 # The fields of every domain's record, in this order; annotation sections come after them.
@@ -80,12 +80,12 @@ def migration_results(results, task_nos):
     """The final results of ``task_nos`` among ``results``, by update time (the last one of a domain wins)."""
     wanted = set(task_nos)
     selected = [item for item in results
-                if isinstance(item, dict) and item.get('task_no') in wanted and item.get('task_status_code') in FINAL_STATUS_CODES]
+                if isinstance(item, dict) and item.get('task_no') in wanted and item.get('task_status_code') in FINAL_DETAIL_CODES]
     return sorted(selected, key=lambda item: str(item.get('update_time') or ''))
 
 
 def _result_record(domain, item):
-    status = 'succeeded' if item.get('task_status_code') == STATUS_SUCCESS else 'failed'
+    status = 'succeeded' if item.get('task_status_code') == DETAIL_SUCCESS else 'failed'
     created, updated = _parse_time(item.get('create_time')), _parse_time(item.get('update_time'))
     seconds = round((updated - created).total_seconds(), 1) if created and updated else None
     return {

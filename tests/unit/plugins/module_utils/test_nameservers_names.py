@@ -11,15 +11,17 @@ import json
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._names import (
+    nameserver_key,
+    normalize_name,
+    validate_domains,
+    validate_nameservers,
+)
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     SubmissionLog,
     Target,
     chunks,
     is_aliyun_dns,
-    nameserver_key,
-    normalize_name,
-    validate_domains,
-    validate_nameservers,
 )
 
 
@@ -64,7 +66,8 @@ def test_validate_domains_names_every_bad_value_and_the_option():
     message = str(info.value)
     assert 'dns_migration_domains' in message
     assert "'bad name.com'" in message and "'localhost'" in message
-    assert 'good.com' not in message.split('Allowed', maxsplit=1)[0]
+    assert message.startswith('Invalid values for option dns_migration_domains: ')
+    assert 'good.com' not in message.split('Expected', maxsplit=1)[0]
     assert info.value.option == 'dns_migration_domains'
 
 
@@ -139,6 +142,16 @@ def test_submission_log_roundtrip_and_completed_marker(tmp_path):
         handle.write(json.dumps({'event': 'completed'}) + '\n')
         handle.write('{"event": "intent", "id": "c", "dom')  # cut short by a kill
     assert list(SubmissionLog(path).submissions()) == []
+
+
+def test_submission_log_appends_after_a_torn_line_without_gluing_to_it(tmp_path):
+    path = tmp_path / 'state.jsonl'
+    path.write_text('{"event": "intent", "id": "a", "domains": ["a.com"]}\n{"event": "submitted", "id": "a", "task_')
+    log = SubmissionLog(str(path))
+    assert log.task_nos() == []  # the torn outcome was never recorded
+    log.append({'event': 'submitted', 'id': 'a', 'task_no': 'T1'})
+    assert [json.loads(line)['event'] for line in path.read_text().splitlines()] == ['intent', 'submitted']
+    assert SubmissionLog(str(path)).task_nos() == ['T1']
 
 
 def test_submission_log_rejects_a_corrupt_middle_line(tmp_path):

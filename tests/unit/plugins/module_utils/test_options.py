@@ -16,6 +16,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import (
     ConnectionSettings,
     OptionAdapter,
     connection_argument_spec,
+    invalid_value,
+    invalid_values,
+    validate_seconds,
+    validate_text,
     validate_whole_number,
 )
 
@@ -126,3 +130,19 @@ def test_whole_number_outside_its_range_names_option_value_and_range(value, mini
 def test_whole_number_within_its_range_is_returned():
     assert validate_whole_number(1000, 'page_size', maximum=1000) == 1000
     assert validate_whole_number(10 ** 9, 'page_num') == 10 ** 9
+
+
+def test_the_one_style_of_refused_values():
+    error = invalid_value('batch_size', 0, 'a whole number from 1 to 1000')
+    assert str(error) == 'Invalid value 0 for option batch_size: expected a whole number from 1 to 1000.'
+    assert error.option == 'batch_size'
+    error = invalid_values('domains', ["'a b' has a space", "'x' needs two labels"], 'domain names')
+    assert str(error) == "Invalid values for option domains: 'a b' has a space; 'x' needs two labels. Expected domain names."
+    with pytest.raises(DomainConfigError, match=r"^Invalid value 0 for option wait: expected a number of seconds greater than 0\.$"):
+        validate_seconds(0, 'wait', minimum=0, exclusive=True)
+    with pytest.raises(DomainConfigError, match=r"^Invalid value nan for option t: expected a number of seconds of 0\.0 or more\.$"):
+        validate_seconds(float('nan'), 't')
+    assert validate_seconds('1.5', 't') == 1.5 and validate_seconds(0, 't') == 0.0
+    assert validate_text('  x ', 'o') == 'x' and validate_text(None, 'o') is None
+    with pytest.raises(DomainConfigError, match=r"^Invalid value ' ' for option o: expected a non-empty string\.$"):
+        validate_text(' ', 'o')

@@ -5,6 +5,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import parse_qsl
+
 from ansible_collections.aliyun.domain.plugins.module_utils import _signing as signing
 
 V1_A = {
@@ -92,3 +94,14 @@ def test_percent_encode_reserved_characters():
     assert signing.percent_encode('a b*c~d/e+f=g') == 'a%20b%2Ac~d%2Fe%2Bf%3Dg'
     assert signing.percent_encode(u'\u4fee\u6539') == '%E4%BF%AE%E6%94%B9'
     assert signing.percent_encode(True) == 'true'
+
+
+def test_v1_signed_query_adds_the_common_parameters_and_a_signature_that_verifies():
+    query = signing.v1_signed_query('AssumeRole', '2015-04-01', {'RoleArn': 'acs:ram::1:role/r', 'Policy': None},
+                                    'id', 'secret', security_token='tok', timestamp='2026-01-02T03:04:05Z', nonce='n1')
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    assert params['Action'] == 'AssumeRole' and params['Version'] == '2015-04-01' and params['AccessKeyId'] == 'id'
+    assert params['SecurityToken'] == 'tok' and params['SignatureNonce'] == 'n1' and params['Timestamp'] == '2026-01-02T03:04:05Z'
+    assert 'Policy' not in params
+    assert params['Signature'] == signing.v1_signature('POST', params, 'secret')
+    assert 'SecurityToken' not in dict(parse_qsl(signing.v1_signed_query('A', 'v', {}, 'id', 'secret')))

@@ -78,7 +78,7 @@ def test_result_status_accepts_names_and_codes(value, expected):
 def test_bad_result_status_names_option_value_and_choices(value):
     with pytest.raises(DomainConfigError) as caught:
         normalize_result_status(value)
-    assert str(caught.value) == 'task_result_status: %r is not allowed; use success, failure, 2 or 3' % (value,)
+    assert str(caught.value) == 'Invalid value %r for option task_result_status: expected success, failure, 2 or 3.' % (value,)
 
 
 @pytest.mark.parametrize('value', [0, 1001, -1, True, '10'])

@@ -222,7 +222,8 @@ def test_bad_wait_options_name_the_option_and_value(timeout, poll, cap, option):
         validate_wait_options(timeout, poll, cap)
 
     assert caught.value.option == option
-    assert str(caught.value).startswith(option + ': ')
+    assert str(caught.value).startswith('Invalid value %r for option %s: expected a number of seconds ' % (
+        {'wait_timeout': timeout, 'poll_interval': poll, 'max_poll_interval': cap}[option], option))
 
 
 def test_wait_option_defaults():

@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import functools
 import socket
 import threading
 import time
@@ -68,6 +69,8 @@ DEFAULT_DELEGATION_TIMEOUT = 600.0
 # Post-flight: first look again after this long, doubling up to the maximum.
 FIRST_RECHECK = 1.0
 MAX_RECHECK = 30.0
+# Domains whose rounds fall within this many seconds check in step (a burst): progress is reported between bursts.
+ROUND_IN_STEP = FIRST_RECHECK / 2
 # What `aliyun_dns: true` points a domain at: Alibaba Cloud DNS's (free edition) servers.
 ALIYUN_DNS_NAMESERVERS = ('ns1.alidns.com', 'ns2.alidns.com')
 # DS digest types dnspython can compute (SHA-1, SHA-256, SHA-384).
@@ -550,8 +553,10 @@ class DelegationCheck(object):
             rows.append(row)
         return rows
 
-    def run(self, domain, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None, deadline=None):
-        """``deadline`` (a ``clock()`` value) overrides ``timeout``: many domains share one."""
+    def run(self, domain, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None, deadline=None,
+            sleeping=None):
+        """``deadline`` (a ``clock()`` value) overrides ``timeout``: many domains share one.
+        ``sleeping(seconds)`` hears of each pause before the next round (CheckProgress)."""
         targets = sorted(targets)
         result = {'verified': False, 'verified_at': None, 'parent_ns_ttl': None, 'parent_zone': None,
                   'current_nameservers': None, 'old_nameservers': sorted(old_nameservers or []),
@@ -583,6 +588,8 @@ class DelegationCheck(object):
             remaining = deadline - self.clock()
             if remaining <= 0:
                 break
+            if sleeping is not None:
+                sleeping(min(pause, remaining))
             self.sleep(min(pause, remaining))
             pause = min(pause * 2, MAX_RECHECK)
         seen = [row['nameservers'] for row in result['parent_servers'] if row and row['nameservers']]
@@ -606,6 +613,66 @@ class DelegationCheck(object):
 # many domains
 
 
+class CheckProgress(object):
+    """The counts of a check of many domains, reported to a progress hook (_progress.ProgressReporter).
+
+    Worker threads tell it when a domain starts, pauses before its next post-flight round, and finishes;
+    reports are made under one lock, so they arrive in order. A waiting post-flight reports only when every
+    started domain is done or pausing (its next round more than ``ROUND_IN_STEP`` away): the domains' rounds
+    come in bursts, and a report in the middle of one would show part of its outcome. Otherwise every finished domain is reported. It only counts what the
+    checks found: no query of its own, no decision of the checks.
+    """
+
+    def __init__(self, progress, check, total, clock, wait=False):
+        self.progress = progress
+        self.check = check
+        self.total = total
+        self.clock = clock
+        self.wait = wait
+        self.started = clock()
+        self.running = set()
+        self.done = {}
+        self.next_rounds = {}
+        self._lock = threading.Lock()
+
+    def starting(self, domain):
+        with self._lock:
+            self.running.add(domain)
+
+    def sleeping(self, domain, seconds):
+        """The post-flight of ``domain`` looks again in ``seconds`` (it is awake again once they passed)."""
+        with self._lock:
+            now = self.clock()
+            self.next_rounds[domain] = now + seconds
+            self._report(now)
+
+    def finished(self, domain, outcome):
+        """``outcome``: ``verified``/``unverified`` (post-flight) or ``ok``/``warning``/``blocked`` (pre-flight)."""
+        with self._lock:
+            self.done[domain] = outcome
+            self.running.discard(domain)
+            self.next_rounds.pop(domain, None)
+            if len(self.done) < self.total:
+                self._report(self.clock())
+
+    def end(self):
+        with self._lock:
+            self._report(self.clock(), ended=True)
+
+    def _report(self, now, ended=False):
+        due = [self.next_rounds.get(domain, now) - now for domain in self.running]
+        if not ended and self.wait and not (due and all(seconds > ROUND_IN_STEP for seconds in due)):
+            return   # a domain is in its round (or about to start one), or about to start its first
+        outcomes = list(self.done.values())
+        report = {'check': self.check, 'total': self.total, 'elapsed': now - self.started, 'ended': ended}
+        if self.check == 'preflight':
+            report.update(checked=len(outcomes), blocked=outcomes.count('blocked'))
+        else:
+            report.update(verified=outcomes.count('verified'), unverified=outcomes.count('unverified'),
+                          next_check=min(due) if self.wait and not ended else None)
+        self.progress(report)
+
+
 class DelegationChecker(object):
     """Pre- and post-flight for many domains, ``concurrency`` at a time, queries shared through caches."""
 
@@ -620,33 +687,57 @@ class DelegationChecker(object):
         self.delegation_check = DelegationCheck(self.transport, self.parents, clock, sleep, wall_clock)
         self.concurrency = concurrency
 
+    @staticmethod
+    def _guarded(check, domain, *args, **kwargs):
+        try:
+            return check(domain, *args, **kwargs)
+        except Exception as error:  # one domain's surprise must not hide the others' results
+            return {'error': 'internal error checking %s: %s: %s' % (domain, type(error).__name__, error)}
+
     def _map(self, function, domains):
-        def guarded(domain):
-            try:
-                return function(domain)
-            except Exception as error:  # one domain's surprise must not hide the others' results
-                return {'error': 'internal error checking %s: %s: %s' % (domain, type(error).__name__, error)}
         if self.concurrency <= 1 or len(domains) <= 1:
-            return [guarded(domain) for domain in domains]
+            return [function(domain) for domain in domains]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(domains))) as pool:
-            return list(pool.map(guarded, domains))
+            return list(pool.map(function, domains))
 
-    def preflight(self, domains, targets):
-        """``{domain: preflight}``; ``targets`` is one list for all or a map domain -> list."""
+    def preflight(self, domains, targets, progress=None):
+        """``{domain: preflight}``; ``targets`` is one list for all or a map domain -> list.
+        ``progress(report)``: a hook told of every checked domain and the end (CheckProgress)."""
+        counts = None if progress is None else CheckProgress(progress, 'preflight', len(domains), self.delegation_check.clock)
+
         def one(domain):
-            return self.preflight_check.run(domain, _targets_of(targets, domain))
+            result = _as_blocked(self._guarded(self.preflight_check.run, domain, _targets_of(targets, domain)))
+            if counts is not None:
+                counts.finished(domain, result['verdict'])
+            return result
         results = self._map(one, domains)
-        return dict((domain, _as_blocked(result)) for domain, result in zip(domains, results))
+        if counts is not None:
+            counts.end()
+        return dict(zip(domains, results))
 
-    def delegation(self, domains, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None):
-        """``{domain: delegation}``; with ``wait`` every domain is waited for until the same deadline."""
+    def delegation(self, domains, targets, wait=False, timeout=DEFAULT_DELEGATION_TIMEOUT, old_nameservers=None,
+                   progress=None):
+        """``{domain: delegation}``; with ``wait`` every domain is waited for until the same deadline.
+        ``progress(report)``: a hook told of every pause, every finished domain and the end (CheckProgress)."""
         deadline = self.delegation_check.clock() + timeout
+        counts = None if progress is None else CheckProgress(progress, 'delegation', len(domains),
+                                                             self.delegation_check.clock, wait=wait)
 
         def one(domain):
             old = (old_nameservers or {}).get(domain)
-            return self.delegation_check.run(domain, _targets_of(targets, domain), wait, timeout, old, deadline=deadline)
+            sleeping = None
+            if counts is not None:
+                counts.starting(domain)
+                sleeping = functools.partial(counts.sleeping, domain)
+            result = _as_unverified(self._guarded(self.delegation_check.run, domain, _targets_of(targets, domain), wait,
+                                                  timeout, old, deadline=deadline, sleeping=sleeping))
+            if counts is not None:
+                counts.finished(domain, 'verified' if result['verified'] else 'unverified')
+            return result
         results = self._map(one, domains)
-        return dict((domain, _as_unverified(result)) for domain, result in zip(domains, results))
+        if counts is not None:
+            counts.end()
+        return dict(zip(domains, results))
 
 
 def _targets_of(targets, domain):
@@ -725,15 +816,16 @@ def _given(params, name, default):
     return default if value is None else value
 
 
-def run_delegation_checks(request, checker=None):
-    """The module's result: ``domains`` (domain -> record, in input order), ``summary``, the domain lists."""
+def run_delegation_checks(request, checker=None, progress=None):
+    """The module's result: ``domains`` (domain -> record, in input order), ``summary``, the domain lists.
+    ``progress``: the progress hook (a _progress.ProgressReporter), told of the checks as they advance."""
     checker = checker or request.checker()
     checked = [domain for domain in request.domains if domain not in request.skip]
     if request.mode == 'preflight':
-        found = checker.preflight(checked, request.targets)
+        found = checker.preflight(checked, request.targets, progress=progress)
     else:
         found = checker.delegation(checked, request.targets, wait=request.wait, timeout=request.wait_timeout,
-                                   old_nameservers=request.old_nameservers)
+                                   old_nameservers=request.old_nameservers, progress=progress)
     results = {}
     for domain in request.domains:
         if domain in request.skip:

@@ -25,6 +25,12 @@ description:
     refer the domain to exactly the target set; then the domain is C(verified), with the parent's NS
     TTL and the time until which resolvers may still use the old nameservers. With O(wait=true) the
     module asks again, with backoff, until every domain is verified or O(wait_timeout) has passed.
+  - 'On the controller (C(connection: local) or C(delegate_to: localhost)), progress lines such as
+    C(aliyun.domain: verified at the parent: 310 of 412, 102 pending, 2 min elapsed, next check in 10 s) or
+    C(aliyun.domain: pre-flight: 600 of 1000 domains checked (2 blocked), 1 min elapsed) are shown at the default
+    verbosity when the counts change (at most one per 5 seconds), at least once a minute and at the end, in the
+    terminal and in ansible-runner/AWX job output as it happens. They cost no query; on other connections and
+    with C(async) the module runs without lines and returns the same result.'
   - The module never fails because of what it finds; a C(blocked) or C(unverified) domain is reported
     in RV(domains), RV(blocked) and RV(unverified). An unreachable resolver or parent server is that
     domain's problem. Bad option values fail the module before any query, naming the option.
@@ -110,7 +116,16 @@ options:
     default: 32
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: The action plugin runs the module unchanged and shows its progress lines.
+  async:
+    support: full
+    details: Without progress lines.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Read-only; the checks run in check mode too, so that a check-mode run shows blocked domains.
@@ -253,6 +268,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._delegation import (
     run_delegation_checks,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._progress import progress_from_environment
 
 
 def main():
@@ -281,7 +297,7 @@ def main():
         request = DelegationRequest(module.params)
     except DomainConfigError as error:
         module.fail_json(msg=str(error), error=error.to_result())
-    module.exit_json(changed=False, **run_delegation_checks(request))
+    module.exit_json(changed=False, **run_delegation_checks(request, progress=progress_from_environment()))
 
 
 if __name__ == '__main__':

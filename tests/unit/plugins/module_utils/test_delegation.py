@@ -28,6 +28,7 @@ import dns.rrset
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._delegation import (
+    CheckProgress,
     DelegationChecker,
     DelegationRequest,
     DnsQueryError,
@@ -40,6 +41,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._delegation import (
     validate_servers,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
+from ansible_collections.aliyun.domain.plugins.module_utils._progress import ProgressReporter, format_report
 
 RESOLVER = ('10.0.0.53', 53)
 PARENT_A = ('10.1.0.1', 53)
@@ -578,3 +580,116 @@ def test_preflight_records_what_the_parent_delegates_to_before_the_change(world)
     assert result['domains'][DOMAIN]['delegated_nameservers'] == OLD
     assert result['delegated_nameservers'] == {DOMAIN: OLD}
     assert result['cleared'] == [DOMAIN] and result['reasons'] == {}
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+WAVE = ['moved.com', 'moves.com', 'stuck.com']
+
+
+def _wave_run(net, progress):
+    """moved.com refers to the targets already, moves.com after two pauses, stuck.com never; one at a time."""
+    for domain in WAVE:
+        for address in (PARENT_A, PARENT_B):
+            refer(net.servers[address], domain, TARGETS if domain == 'moved.com' else OLD, ttl=3600)
+    clock = FakeClock()
+
+    def parent_moves(now):
+        if len(now.sleeps) == 2:
+            for address in (PARENT_A, PARENT_B):
+                refer(net.servers[address], 'moves.com', TARGETS, ttl=3600)
+    clock.on_sleep = parent_moves
+    asked_before = len(net.asked)
+    results = checker(net, clock, concurrency=1).delegation(WAVE, TARGETS, wait=True, timeout=20, progress=progress)
+    return results, net.asked[asked_before:], clock.sleeps
+
+
+def test_delegation_progress_reports_each_pause_and_finished_domain_then_the_end(world):
+    reports = []
+    results, dummy, sleeps = _wave_run(world, reports.append)
+    assert [results[domain]['verified'] for domain in WAVE] == [True, True, False]
+    assert all(report['check'] == 'delegation' and report['total'] == 3 for report in reports)
+    # one report per pause (one domain at a time: each pause leaves no domain in its round), told how long it is
+    pauses = [report['next_check'] for report in reports if report['next_check'] is not None]
+    assert pauses == sleeps == [1.0, 2.0, 1.0, 2.0, 4.0, 8.0, 2.0]
+    assert [report['verified'] for report in reports] == sorted(report['verified'] for report in reports)
+    assert [report['elapsed'] for report in reports] == sorted(report['elapsed'] for report in reports)
+    end = reports[-1]
+    assert end == {'check': 'delegation', 'total': 3, 'verified': 2, 'unverified': 1, 'next_check': None,
+                   'ended': True, 'elapsed': 20.0}
+    assert not any(report['ended'] for report in reports[:-1])
+    assert format_report(end) == 'aliyun.domain: verified at the parent: 2 of 3 (1 unverified), 0 pending, 20 s elapsed'
+
+
+def test_delegation_progress_costs_no_query_and_changes_no_result(world):
+    with_progress = _wave_run(world, ProgressReporter(lambda line: None))
+    without = _wave_run(world, None)
+    assert with_progress == without
+
+
+def test_preflight_progress_counts_checked_and_blocked_domains(world):
+    world.servers[NS2] = FakeServer()          # a lame target for every domain but example.com
+    serve_zone(world.servers[NS2], DOMAIN, TARGETS)
+    domains = [DOMAIN, 'a.com', 'b.com']
+    for domain in domains[1:]:
+        serve_zone(world.servers[NS1], domain, TARGETS)
+        refer(world.servers[PARENT_A], domain, OLD)
+        refer(world.servers[PARENT_B], domain, OLD)
+    reports = []
+    results = checker(world, concurrency=1).preflight(domains, TARGETS, progress=reports.append)
+    assert [results[domain]['verdict'] for domain in domains] == ['ok', 'blocked', 'blocked']
+    assert [(report['checked'], report['blocked'], report['ended']) for report in reports] == [
+        (1, 0, False), (2, 1, False), (3, 2, True)]
+    assert format_report(reports[-1]) == 'aliyun.domain: pre-flight: 3 of 3 domains checked (2 blocked), 0 s elapsed'
+
+
+def test_progress_from_many_threads_keeps_order_and_the_results(world):
+    domains = ['d%02d.com' % number for number in range(40)]
+    for domain in domains:
+        serve_zone(world.servers[NS1], domain, TARGETS)
+        serve_zone(world.servers[NS2], domain, TARGETS)
+        refer(world.servers[PARENT_A], domain, TARGETS if domain < 'd20' else OLD)
+        refer(world.servers[PARENT_B], domain, TARGETS if domain < 'd20' else OLD)
+    for check in ('preflight', 'delegation'):
+        found = {}
+        for progress in ([], None):
+            hook = None if progress is None else progress.append
+            before = len(world.asked)
+            # given addresses: no resolver answers for the threads to race to cache (an extra query or two)
+            check_many = checker(world, concurrency=8, parent_servers=[PARENT_A, PARENT_B],
+                                 nameserver_addresses={TARGETS[0]: [NS1], TARGETS[1]: [NS2]})
+            if check == 'preflight':
+                results = check_many.preflight(domains, TARGETS, progress=hook)
+            else:
+                results = check_many.delegation(domains, TARGETS, progress=hook)
+            found[progress is None] = (results, sorted(world.asked[before:]), check_many.transport.queries)
+            if progress is not None:
+                reports = progress
+        assert found[True] == found[False]
+        assert len(reports) == len(domains) and reports[-1]['ended']
+        counted = [report['checked'] if check == 'preflight' else report['verified'] + report['unverified']
+                   for report in reports]
+        assert counted == list(range(1, len(domains) + 1))
+    assert reports[-1]['verified'] == 20 and reports[-1]['unverified'] == 20
+
+
+def test_a_waiting_post_flight_reports_between_bursts_of_rounds_not_in_one():
+    """Domains check in step; a line in the middle of a burst would show part of its outcome."""
+    clock = FakeClock()
+    reports = []
+    counts = CheckProgress(reports.append, 'delegation', 3, clock, wait=True)
+    for domain in WAVE:
+        counts.starting(domain)
+    counts.sleeping('moves.com', 2.0)              # stuck.com and moved.com still in their first round
+    counts.finished('moved.com', 'verified')
+    assert reports == []
+    counts.sleeping('stuck.com', 1.0)              # every started domain done or pausing
+    assert [(report['verified'], report['next_check'], report['ended']) for report in reports] == [(1, 1.0, False)]
+    clock.now += 1.0                               # stuck.com's round is due: it is checking again
+    counts.finished('moves.com', 'verified')
+    assert len(reports) == 1
+    counts.finished('stuck.com', 'unverified')     # the last: only the end reports it
+    counts.end()
+    assert reports[-1] == {'check': 'delegation', 'total': 3, 'verified': 2, 'unverified': 1, 'next_check': None,
+                           'ended': True, 'elapsed': 1.0}
+    assert len(reports) == 2

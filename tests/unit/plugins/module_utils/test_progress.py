@@ -2,7 +2,9 @@
 from ansible_collections.aliyun.domain.plugins.module_utils._progress import (
     HEARTBEAT,
     ProgressReporter,
+    format_delegation_progress,
     format_duration,
+    format_preflight_progress,
     format_task_progress,
 )
 
@@ -37,3 +39,51 @@ def test_lines_on_change_heartbeat_and_end_never_per_probe():
     assert len(lines) == 3 and '2 of 10' in lines[-1]
     reporter(report(10, 67.0, next_check=None))   # the end is always shown
     assert lines[-1] == 'aliyun.domain: 10 of 10 details final, 0 pending, 67 s elapsed'
+
+
+def test_delegation_lines_read_like_the_issue_example():
+    assert format_delegation_progress(310, 0, 412, 125, 10) == (
+        'aliyun.domain: verified at the parent: 310 of 412, 102 pending, 2 min elapsed, next check in 10 s')
+    assert format_delegation_progress(410, 2, 412, 600) == (
+        'aliyun.domain: verified at the parent: 410 of 412 (2 unverified), 0 pending, 10 min elapsed')
+
+
+def test_preflight_lines_count_checked_and_blocked_domains():
+    assert format_preflight_progress(600, 2, 1000, 75) == (
+        'aliyun.domain: pre-flight: 600 of 1000 domains checked (2 blocked), 75 s elapsed')
+    assert format_preflight_progress(3, 0, 3, 0.2) == 'aliyun.domain: pre-flight: 3 of 3 domains checked, 0 s elapsed'
+
+
+def delegation_report(verified, elapsed, unverified=0, next_check=4.0, ended=False, total=10):
+    return {'check': 'delegation', 'verified': verified, 'unverified': unverified, 'total': total, 'elapsed': elapsed,
+            'next_check': next_check, 'ended': ended}
+
+
+def test_delegation_reports_follow_the_same_rules_and_end_without_a_next_check():
+    lines = []
+    reporter = ProgressReporter(lines.append)
+    reporter(delegation_report(0, 0.0))
+    for second in range(1, 30):
+        reporter(delegation_report(0, second * 0.5))      # every domain's round: silent while nothing changed
+    reporter(delegation_report(3, 2.0))                   # changed two seconds after the first line: not yet
+    assert lines == ['aliyun.domain: verified at the parent: 0 of 10, 10 pending, 0 s elapsed, next check in 4 s']
+    reporter(delegation_report(3, 6.0))                   # still changed against the last line, after the gap
+    reporter(delegation_report(3, 40.0))
+    assert lines[-1] == 'aliyun.domain: verified at the parent: 3 of 10, 7 pending, 6 s elapsed, next check in 4 s'
+    assert len(lines) == 2
+    reporter(delegation_report(3, 66.0))                  # heartbeat
+    assert len(lines) == 3
+    reporter(delegation_report(9, 66.5, unverified=1, next_check=None, ended=True))
+    assert lines[-1] == 'aliyun.domain: verified at the parent: 9 of 10 (1 unverified), 0 pending, 66 s elapsed'
+
+
+def test_a_report_that_says_it_has_not_ended_is_no_end_without_a_next_check():
+    """Without wait (and in the pre-flight) there is no next check, yet only the last report is the end."""
+    lines = []
+    reporter = ProgressReporter(lines.append)
+    for checked in range(1, 10):
+        reporter({'check': 'preflight', 'checked': checked, 'blocked': 0, 'total': 10, 'elapsed': checked * 0.1,
+                  'ended': False})
+    assert lines == ['aliyun.domain: pre-flight: 1 of 10 domains checked, 0 s elapsed']
+    reporter({'check': 'preflight', 'checked': 10, 'blocked': 2, 'total': 10, 'elapsed': 1.0, 'ended': True})
+    assert lines[-1] == 'aliyun.domain: pre-flight: 10 of 10 domains checked (2 blocked), 1 s elapsed'

@@ -170,8 +170,14 @@ def migration(work_dir, domains):
     }
 
 
+# Tasks long enough that each migration is still waiting when the other submits, however unevenly the two
+# ansible-playbook processes start on a loaded machine (the overlap is what this test is about).
+SIDE_BY_SIDE_EMULATOR_ARGS = ('--domains', '40', '--task-seconds', '8-10', '--latency-ms', '15', '--throttle-rate', '0.1',
+                              '--retry-after-ms', '20')
+
+
 def test_two_migrations_side_by_side_confirm_only_their_own_results(emulator_factory, run_playbook, tmp_path):
-    emulator = emulator_factory(*CONCURRENT_EMULATOR_ARGS)
+    emulator = emulator_factory(*SIDE_BY_SIDE_EMULATOR_ARGS)
     others = emulator.seed(30)
     domains = ['example-%05d.com' % number for number in range(1, 41)]
     first_domains, second_domains = domains[:20], domains[20:]

@@ -170,7 +170,7 @@ def test_chg_dns_submit_query_poll_acknowledge(emulator, flavour):  # pylint: di
     details = wait_final(sdk, task_no, len(DOMAINS))
     outcome = dict((item['DomainName'], (item['TaskStatus'], item['TryCount'])) for item in details)
     assert outcome == {'example-00001.com': ('EXECUTE_SUCCESS', 0), 'example-00002.com': ('EXECUTE_SUCCESS', 0),
-                       'example-00003.com': ('EXECUTE_FAILURE', 3)}
+                       'example-00003.com': ('EXECUTE_FAILURE', 5)}
     polled = [normalise(item) for item in sdk.poll(lang='zh')]
     assert sorted(item['DomainName'] for item in polled) == sorted(DOMAINS)
     assert {item['TaskTypeDescription'] for item in polled} == {'修改DNS'}

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Scenario 6, delegation pre-flight: the DNS pre-flight of many domains over loopback (issue 16).
+"""Scenario 7, delegation pre-flight: the DNS pre-flight of many domains over loopback (issue 16).
 
 The emulator serves the registry's parent zone and two target nameservers (``--dns-port``); the
 collection's ``DelegationChecker`` checks every domain (SOA of each target, its NS RRset, the DS at

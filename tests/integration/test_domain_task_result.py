@@ -66,7 +66,7 @@ SEED_AND_WAIT = """
         url: "{{ emulator_url }}/_emulator/seed"
         method: POST
         body_format: json
-        body: {results: 20, task_seconds: "2-4", domains: "{{ domains }}"}
+        body: {results: 20, task_seconds: "5-8", domains: "{{ domains }}"}
       register: seeded
 
     - name: Wait
@@ -93,7 +93,8 @@ def test_waits_until_every_detail_succeeded(emulator, run_playbook):
     assert all(set(item) >= FIELDS for item in waited['task_results'])
     assert {item['task_status'] for item in waited['task_results']} == {'EXECUTE_SUCCESS'}
     # It had to wait, about as long as the task took: the first probe (QueryTaskDetailList) and at least
-    # one PollTaskResult, the last of which proved the task done and carried the results.
+    # one PollTaskResult, the last of which proved the task done and carried the results. The task lasts
+    # 5-8 s so that it is still running when the module starts even on a loaded machine (2-4 s was not).
     assert waited['api_calls'] == len(waited['request_ids']) >= 2
     assert waited['elapsed'] > 1
     assert None not in emulator.detail_final_times(task_no)

@@ -47,6 +47,9 @@ def _venv_executable(name):
     return found
 
 
+TASK_HEADER = re.compile(r'^TASK \[(.*?)\] \**$')
+
+
 class PlaybookRun:
     """What one ansible-playbook run left behind: exit code, screen output and recorded task results."""
 
@@ -83,6 +86,23 @@ class PlaybookRun:
         if not matches:
             raise KeyError('no result recorded for task %r; recorded tasks: %r' % (name, self.task_names()))
         return matches[-1]
+
+    def host_result(self, name, host):
+        """The result of the one (non-loop) run of task ``name`` on ``host``, for plays over several hosts."""
+        matches = [event for event in self._task_events() if name in (event['task'], event['name']) and event.get('host') == host]
+        assert len(matches) == 1, matches
+        return matches[0]['result']
+
+    def progress_lines_by_task(self):
+        """{task name: the collection's progress lines (``aliyun.domain: ...``) printed under its header}."""
+        sections, current = {}, None
+        for line in self.stdout.splitlines():
+            header = TASK_HEADER.match(line.strip())
+            if header:
+                current = sections.setdefault(header.group(1), [])
+            elif current is not None and line.strip().startswith('aliyun.domain: '):
+                current.append(line.strip())
+        return sections
 
     def items(self, name):
         """The per-item results of a looped task, in order."""

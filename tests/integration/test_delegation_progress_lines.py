@@ -28,7 +28,6 @@ DELEGATION_LINE = re.compile(r'^aliyun\.domain: verified at the parent: (\d+) of
                              r'(\d+) pending, \d+ (?:s|min) elapsed(?:, next check in \d+ (?:s|min))?$')
 PREFLIGHT_LINE = re.compile(r'^aliyun\.domain: pre-flight: (\d+) of (\d+) domains checked(?: \((\d+) blocked\))?, '
                             r'\d+ (?:s|min) elapsed$')
-TASK_HEADER = re.compile(r'^TASK \[(.*?)\] \**$')
 WAIT_TASK = 'Wait until the parent zone refers every domain to the new nameservers'
 
 PLAYBOOK = """
@@ -70,24 +69,6 @@ PLAYBOOK = """
 """ % WAIT_TASK
 
 
-def lines_by_task(stdout):
-    """{task name: the progress lines printed under its header}."""
-    sections, current = {}, None
-    for line in stdout.splitlines():
-        header = TASK_HEADER.match(line.strip())
-        if header:
-            current = sections.setdefault(header.group(1), [])
-        elif current is not None and line.strip().startswith('aliyun.domain: '):
-            current.append(line.strip())
-    return sections
-
-
-def result_of(run, task, host):
-    events = [event for event in run.events if event.get('task') == task and event.get('host') == host]
-    assert len(events) == 1, events
-    return events[0]['result']
-
-
 def _stamp(text):
     return datetime.datetime.strptime(text, '%Y-%m-%dT%H:%M:%SZ')
 
@@ -111,12 +92,12 @@ def test_delegation_wait_shows_progress_lines_and_finds_the_same(emulator_factor
                                    'addresses': dict((name, [addresses['nameservers'][name]]) for name in PROVIDER)})
 
     run.assert_success()
-    sections = lines_by_task(run.stdout)
+    sections = run.progress_lines_by_task()
     # the pre-flight: the first checked domain and the end, nothing blocked
     checked = [PREFLIGHT_LINE.match(line) for line in sections['Check that the new nameservers serve every domain']]
     assert checked and all(checked), sections
     assert checked[-1].group(1, 2, 3) == ('12', '12', None)
-    assert result_of(run, 'Check that the new nameservers serve every domain', 'localhost')['cleared'] == DOMAINS
+    assert run.host_result('Check that the new nameservers serve every domain', 'localhost')['cleared'] == DOMAINS
 
     # the post-flight: several lines from the local host only, counts never going back, the end last
     lines = sections[WAIT_TASK]
@@ -132,8 +113,8 @@ def test_delegation_wait_shows_progress_lines_and_finds_the_same(emulator_factor
     assert all('next check in' in line for line in lines[:-1]) and 'next check in' not in lines[-1], lines
     assert len([line for line in lines if ', 0 pending' in line]) == 1, lines
 
-    with_lines = result_of(run, WAIT_TASK, 'localhost')
-    without_lines = result_of(run, WAIT_TASK, 'elsewhere')
+    with_lines = run.host_result(WAIT_TASK, 'localhost')
+    without_lines = run.host_result(WAIT_TASK, 'elsewhere')
     assert with_lines['summary'] == {'total': 12, 'verified': 12, 'unverified': 0, 'skipped': 0}
     assert _found(with_lines) == _found(without_lines)
     for result in (with_lines, without_lines):

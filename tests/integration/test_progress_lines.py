@@ -28,7 +28,6 @@ EMULATOR_ARGS = ('--domains', str(len(DOMAINS)), '--task-seconds', '6',
 CONNECTION_PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'connection_plugins')
 PROGRESS_LINE = re.compile(r'^aliyun\.domain: (\d+) of (\d+) details final(?: \((\d+) failed\))?, (\d+) pending, '
                            r'\d+ (?:s|min) elapsed(?:, next check in \d+ (?:s|min))?$')
-TASK_HEADER = re.compile(r'^TASK \[(.*?)\] \**$')
 
 PLAYBOOK = """
 - name: Change the nameservers twice
@@ -101,18 +100,6 @@ def progress_lines(lines):
     return [line.strip() for line in lines if line.strip().startswith('aliyun.domain: ')]
 
 
-def lines_by_task(stdout):
-    """{task name: the progress lines printed under its header}."""
-    sections, current = {}, None
-    for line in stdout.splitlines():
-        header = TASK_HEADER.match(line.strip())
-        if header:
-            current = sections.setdefault(header.group(1), [])
-        elif current is not None and line.strip().startswith('aliyun.domain: '):
-            current.append(line.strip())
-    return sections
-
-
 def assert_advancing(lines, total):
     """Several well-formed lines, counts never going back, the last one the end of the wait."""
     matches = [PROGRESS_LINE.match(line) for line in lines]
@@ -125,13 +112,6 @@ def assert_advancing(lines, total):
     assert all('next check in' in line for line in lines[:-1]) and 'next check in' not in lines[-1], lines
 
 
-def results_of(run, task, host):
-    events = [event for event in run.events if event.get('task') == task and event.get('host') == host
-              and not event.get('item')]
-    assert len(events) == 1, events
-    return events[0]
-
-
 def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_factory, run_playbook, tmp_path):
     emulator = emulator_factory(*EMULATOR_ARGS)
 
@@ -140,7 +120,7 @@ def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_facto
                             'ANSIBLE_ASYNC_DIR': str(tmp_path / 'async')})
 
     run.assert_success()
-    sections = lines_by_task(run.stdout)
+    sections = run.progress_lines_by_task()
     # nameservers with wait: true (its endpoint from the module_defaults group)
     first = run.task('Change the nameservers and wait')
     assert first['changed'] and first['summary'] == {'total': 30, 'succeeded': 30, 'failed': 0, 'pending': 0}
@@ -151,8 +131,8 @@ def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_facto
     waited = sections['Wait for the second change']
     assert_advancing(waited, 30)
     assert len([line for line in waited if ', 0 pending' in line]) == 1, waited
-    with_lines = results_of(run, 'Wait for the second change', 'localhost')['result']
-    without_lines = results_of(run, 'Wait for the second change', 'elsewhere')['result']
+    with_lines = run.host_result('Wait for the second change', 'localhost')
+    without_lines = run.host_result('Wait for the second change', 'elsewhere')
     assert with_lines['summary'] == without_lines['summary'] == {'total': 30, 'succeeded': 30, 'failed': 0, 'pending': 0}
 
     def details(result):
@@ -170,10 +150,10 @@ def test_module_waits_show_progress_lines_and_change_nothing_else(emulator_facto
     # delegate_to: localhost brings the lines back for the other host; check mode and async keep the results
     assert progress_lines(sections['Read it again delegated to localhost']) == [
         'aliyun.domain: 30 of 30 details final, 0 pending, 0 s elapsed']
-    assert details(results_of(run, 'Read it again delegated to localhost', 'elsewhere')['result']) == details(with_lines)
-    assert details(results_of(run, 'Read it again in check mode', 'localhost')['result']) == details(with_lines)
+    assert details(run.host_result('Read it again delegated to localhost', 'elsewhere')) == details(with_lines)
+    assert details(run.host_result('Read it again in check mode', 'localhost')) == details(with_lines)
     assert sections['Read it again with async'] == []
-    asynchronous = results_of(run, 'Read it again with async', 'localhost')['result']
+    asynchronous = run.host_result('Read it again with async', 'localhost')
     assert asynchronous['finished'] and details(asynchronous) == details(with_lines)
     assert 'Traceback' not in run.stdout + run.stderr
 

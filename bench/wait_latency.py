@@ -67,18 +67,22 @@ def last_final_time(emulator, task_no, expected):
     return max(finals)
 
 
-def _measure(variant, tree, emulator, client, domains, task_seconds, seed):
-    # The same seed for both variants of a repetition: they wait for the same schedule of completions; each
-    # repetition draws another.  Reset also restores the start-up options, so the task time is set afterwards.
+def measure_wait(variant, tree, emulator, client, domains, configuration, longest, seed, label='wait'):
+    """One wait of ``variant`` for a fresh CHG_DNS task under the emulator ``configuration``: its delay and calls.
+
+    The same seed for both variants of a repetition: they wait for the same schedule of completions; each
+    repetition draws another. Reset also restores the start-up options, so the configuration is set afterwards.
+    ``longest`` (seconds, the slowest detail) sizes the idiom's retries.
+    """
     emulator.reset(seed=seed)
-    emulator.configure(task_seconds=spread(task_seconds))
+    emulator.configure(**configuration)
     task_no = submit_chg_dns(client, domains)
     before = counters(emulator)
     extra_vars = {'task_no': task_no}
     if variant == 'until':
-        extra_vars.update({'expected_details': len(domains), 'retries': int(math.ceil(task_seconds / 10.0)) + 3})
+        extra_vars.update({'expected_details': len(domains), 'retries': int(math.ceil(longest / 10.0)) + 3})
     run = run_playbook(tree, PLAYBOOKS[variant], extra_vars=extra_vars, env=credential_env(emulator))
-    run.check('wait/%s (task %s)' % (variant, task_no))
+    run.check('%s/%s (task %s)' % (label, variant, task_no))
     after = counters(emulator)
     moved_on = run.task_event(NEXT_TASK, 'start')['time']
     final = last_final_time(emulator, task_no, len(domains))
@@ -105,7 +109,8 @@ def run(tree, task_seconds, repetitions, bands, domains_per_task, log):
             order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
             for variant in order:
                 started = time.time()
-                outcome = _measure(variant, tree, emulator, client, domains, seconds, seed=sample['seed'])
+                outcome = measure_wait(variant, tree, emulator, client, domains, {'task_seconds': spread(seconds)}, seconds,
+                                       seed=sample['seed'])
                 sample[variant] = outcome
                 log('wait %ss %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
                     seconds, variant, repetition + 1, outcome['delay'], outcome['api_calls'],

@@ -12,12 +12,11 @@ end to end, with ansible-playbook, the module and the emulator's own clock. Each
 
 from __future__ import annotations
 
-import math
 import random
 import time
 
-from bench.common import api_calls_between, counters, credential_env, median, ratio, run_playbook, start_emulator
-from bench.wait_latency import NEXT_TASK, PLAYBOOKS, VARIANTS, _sdk_client, last_final_time, spread, submit_chg_dns
+from bench.common import median, ratio, start_emulator
+from bench.wait_latency import VARIANTS, _sdk_client, measure_wait, spread
 
 DOMAINS = 100
 
@@ -39,22 +38,6 @@ def _shapes(settings):
             ('straggler: 99 details of %g-%g s, one of %g s' % (quick, slow, straggler), stragglers)]
 
 
-def _measure(variant, tree, emulator, client, domains, configuration, longest, seed):
-    emulator.reset(seed=seed)
-    emulator.configure(**configuration)
-    task_no = submit_chg_dns(client, domains)
-    before = counters(emulator)
-    extra_vars = {'task_no': task_no}
-    if variant == 'until':
-        extra_vars.update({'expected_details': len(domains), 'retries': int(math.ceil(longest / 10.0)) + 3})
-    run = run_playbook(tree, PLAYBOOKS[variant], extra_vars=extra_vars, env=credential_env(emulator))
-    run.check('wait realtime/%s (task %s)' % (variant, task_no))
-    after = counters(emulator)
-    calls, per_action = api_calls_between(before, after)
-    return {'delay': run.task_event(NEXT_TASK, 'start')['time'] - last_final_time(emulator, task_no, len(domains)),
-            'api_calls': calls, 'per_action': per_action, 'wall': run.wall}
-
-
 def run(tree, settings, log):
     emulator = start_emulator('--domains', str(DOMAINS))
     domains = ['example-%05d.com' % number for number in range(1, DOMAINS + 1)]
@@ -69,8 +52,8 @@ def run(tree, settings, log):
                 order = VARIANTS if repetition % 2 == 0 else tuple(reversed(VARIANTS))
                 for variant in order:
                     started = time.time()
-                    outcome = _measure(variant, tree, emulator, client, domains, configuration, longest,
-                                       seed=repetition + 1)
+                    outcome = measure_wait(variant, tree, emulator, client, domains, configuration, longest,
+                                           seed=repetition + 1, label='wait realtime')
                     sample[variant] = outcome
                     log('wait realtime %s, %-6s run %d: delay %.2f s, %d API calls %s (%.0f s)' % (
                         shape, variant, repetition + 1, outcome['delay'], outcome['api_calls'],

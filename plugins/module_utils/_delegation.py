@@ -31,8 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._names import (
+    SINGLE_TARGET_OPTIONS,
     nameserver_key,
     normalize_name,
+    validate_domain_targets,
     validate_domains,
     validate_nameservers,
 )
@@ -779,10 +781,20 @@ class DelegationRequest(object):
         self.mode = params.get('mode') or 'preflight'
         if self.mode not in MODES:
             raise invalid_value('mode', self.mode, 'one of %s' % ', '.join(MODES))
-        self.domains = validate_domains(params.get('domains'))
-        self.aliyun_dns = bool(params.get('aliyun_dns'))
-        target = target_from_options(params.get('nameservers'), self.aliyun_dns)
-        self.targets = target_nameservers(None if self.aliyun_dns else target.nameservers, self.aliyun_dns)
+        if params.get('domain_nameservers') is not None:
+            # per-domain targets: {domain: hostnames} (None: Alibaba Cloud DNS), the domains in its order
+            per_domain = validate_domain_targets(params['domain_nameservers'],
+                                                 dict((name, params.get(name)) for name in SINGLE_TARGET_OPTIONS))
+            self.domains = list(per_domain)
+            self.targets = dict((domain, target_nameservers(names, names is None)) for domain, names in per_domain.items())
+        else:
+            if params.get('domains') is None:
+                raise DomainConfigError('One of domains (with nameservers or aliyun_dns=true) or domain_nameservers is '
+                                        'required.', option='domains')
+            self.domains = validate_domains(params.get('domains'))
+            aliyun_dns = bool(params.get('aliyun_dns'))
+            target = target_from_options(params.get('nameservers'), aliyun_dns)
+            self.targets = target_nameservers(None if aliyun_dns else target.nameservers, aliyun_dns)
         self.skip = set(validate_domains(params.get('skip_domains'), 'skip_domains')) if params.get('skip_domains') else set()
         self.resolvers = validate_servers(params.get('resolvers'), 'resolvers')
         self.parent_servers = validate_servers(params.get('parent_nameservers'), 'parent_nameservers')
@@ -803,6 +815,17 @@ class DelegationRequest(object):
             key = validate_domains([domain], 'old_nameservers')[0]
             self.old_nameservers[key] = validate_nameservers(names, 'old_nameservers (%s)' % key)
 
+    def targets_of(self, domain):
+        """The sorted target hostnames of one domain."""
+        return _targets_of(self.targets, domain)
+
+    def groups(self):
+        """``[(targets, [domains])]``: the domains by target, in the order each target is first seen."""
+        groups = {}
+        for domain in self.domains:
+            groups.setdefault(tuple(self.targets_of(domain)), []).append(domain)
+        return [(list(targets), domains) for targets, domains in groups.items()]
+
     def checker(self, **overrides):
         options = dict(resolvers=self.resolvers, parent_servers=self.parent_servers,
                        nameserver_addresses=self.nameserver_addresses, query_timeout=self.query_timeout,
@@ -821,6 +844,9 @@ def run_delegation_checks(request, checker=None, progress=None):
     ``progress``: the progress hook (a _progress.ProgressReporter), told of the checks as they advance."""
     checker = checker or request.checker()
     checked = [domain for domain in request.domains if domain not in request.skip]
+    # request.targets is one list for all or a map domain -> list (domain_nameservers): the checker checks every
+    # domain against its own targets in the same pass, so the groups of domain_nameservers share its threads, its
+    # caches, the one wait deadline and the one progress count (total: every domain checked).
     if request.mode == 'preflight':
         found = checker.preflight(checked, request.targets, progress=progress)
     else:
@@ -834,7 +860,10 @@ def run_delegation_checks(request, checker=None, progress=None):
             results[domain] = preflight_record(domain, found[domain])
         else:
             results[domain] = delegation_record(domain, found[domain])
-    return {'mode': request.mode, 'nameservers': list(request.targets), 'domains': results,
+    groups = request.groups()
+    return {'mode': request.mode, 'nameservers': groups[0][0] if len(groups) == 1 else [],
+            'targets': dict((domain, request.targets_of(domain)) for domain in request.domains),
+            'domains': results,
             'summary': summarize(request.mode, results.values()),
             'blocked': [domain for domain in request.domains if results[domain]['verdict'] == 'blocked'],
             # what the role submits (pre-flight) and passes back as old_nameservers (post-flight)

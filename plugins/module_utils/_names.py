@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._options import invalid_value, invalid_values
 
 MAX_NAMESERVERS = 13
@@ -114,3 +115,41 @@ def lenient_name(value):
 def nameserver_key(nameservers):
     """Comparison key of a nameserver list: order, case and a trailing dot do not matter."""
     return tuple(sorted(set(lenient_name(ns) for ns in nameservers or [] if ns)))
+
+
+# The value of a domain in a per-domain target map (option domain_nameservers) that means Alibaba Cloud DNS.
+ALIYUN_DNS_TARGET = 'aliyun_dns'
+_DOMAIN_TARGETS = 'a map of domain name to a list of nameserver hostnames or the string %s' % ALIYUN_DNS_TARGET
+# The options a per-domain target map replaces (the modules nameservers and delegation_info).
+SINGLE_TARGET_OPTIONS = ('domains', 'nameservers', 'aliyun_dns')
+
+
+def _and(names):
+    return '%s and %s' % (', '.join(names[:-1]), names[-1])
+
+
+def validate_domain_targets(mapping, others=None, option='domain_nameservers'):
+    """``{domain: [hostnames] or None}`` (None: Alibaba Cloud DNS), in input order, from a map of domain to a
+    list of nameserver hostnames or the string ``aliyun_dns``. Keys are checked like ``domains``, values like
+    ``nameservers`` (an error names ``<option>.<domain>``); a domain given twice (in any spelling) is refused.
+    ``others``: the values of ``SINGLE_TARGET_OPTIONS``; any of them set is refused in one line."""
+    given = [name for name in SINGLE_TARGET_OPTIONS if (others or {}).get(name)]
+    if given:
+        raise DomainConfigError('Option %s is mutually exclusive with %s (given: %s): give every domain its target in %s, '
+                                'or the domains and one target in the others.' % (
+                                    option, _and(SINGLE_TARGET_OPTIONS), ', '.join(given), option), option=option)
+    if not isinstance(mapping, dict) or not mapping:
+        raise invalid_value(option, mapping, _DOMAIN_TARGETS)
+    targets = {}
+    for key, value in mapping.items():
+        domain = validate_domains([key], option)[0]
+        if domain in targets:
+            raise invalid_value(option, key, '%s giving each domain once (%s is given twice)' % (_DOMAIN_TARGETS, domain))
+        where = '%s.%s' % (option, domain)
+        if value == ALIYUN_DNS_TARGET:
+            targets[domain] = None
+        elif isinstance(value, (list, tuple)):
+            targets[domain] = validate_nameservers(value, where)
+        else:
+            raise invalid_value(where, value, 'a list of nameserver hostnames or the string %s' % ALIYUN_DNS_TARGET)
+    return targets

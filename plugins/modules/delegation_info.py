@@ -39,21 +39,32 @@ author:
 options:
   domains:
     description:
-      - Domain names to check. Internationalised names are converted to punycode.
+      - Domain names to check against one target, O(nameservers) or O(aliyun_dns=true). Internationalised names are
+        converted to punycode.
+      - One of O(domains) or O(domain_nameservers) is required.
     type: list
     elements: str
-    required: true
   nameservers:
     description:
-      - The target nameserver hostnames. Mutually exclusive with O(aliyun_dns=true).
+      - The target nameserver hostnames of O(domains). Mutually exclusive with O(aliyun_dns=true).
     type: list
     elements: str
     aliases: [targets]
   aliyun_dns:
     description:
-      - The targets are Alibaba Cloud DNS's servers (C(ns1.alidns.com), C(ns2.alidns.com)).
+      - The targets of O(domains) are Alibaba Cloud DNS's servers (C(ns1.alidns.com), C(ns2.alidns.com)).
     type: bool
     default: false
+  domain_nameservers:
+    description:
+      - Per-domain targets instead of O(domains) with one target; mutually exclusive with O(domains),
+        O(nameservers) and O(aliyun_dns).
+      - A map of domain name to the list of its target nameserver hostnames, or to the string V(aliyun_dns) for
+        Alibaba Cloud DNS. Domains are checked in the map's order (RV(domains) keeps it), each against its own
+        targets, all in one check (the same O(concurrency), one O(wait_timeout) for all and one count in the
+        progress lines). A bad value is named as C(domain_nameservers.<domain>).
+      - For example the way back of a migration, each domain to the nameservers it had before.
+    type: dict
   mode:
     description:
       - V(preflight) checks the targets before a change; V(delegation) checks the parent zone after it.
@@ -170,6 +181,16 @@ EXAMPLES = r'''
     wait: true
     wait_timeout: 900
   register: delegation
+
+- name: Check domains that move to different providers, each against its own targets
+  aliyun.domain.delegation_info:
+    domain_nameservers:
+      example.com: [ns1.example.org, ns2.example.org]
+      example.net: [ns1.example.org, ns2.example.org]
+      example.info: aliyun_dns
+    mode: delegation
+    wait: true
+  register: delegation
 '''
 
 RETURN = r'''
@@ -179,11 +200,18 @@ mode:
   type: str
   sample: preflight
 nameservers:
-  description: The target nameservers, normalised and sorted.
+  description:
+    - The target nameservers, normalised and sorted; with O(domain_nameservers), the one target all its domains
+      share, else V([]) (then RV(targets) tells).
   returned: always
   type: list
   elements: str
   sample: ["ns1.example.org", "ns2.example.org"]
+targets:
+  description: The target nameservers of every domain, normalised and sorted, by domain (input order).
+  returned: always
+  type: dict
+  sample: {"example.com": ["ns1.example.org", "ns2.example.org"], "example.info": ["ns1.alidns.com", "ns2.alidns.com"]}
 domains:
   description:
     - Per domain (the key), what was found. Every record has C(domain), C(check), C(verdict)
@@ -274,9 +302,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._progress import pro
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            domains=dict(type='list', elements='str', required=True),
+            domains=dict(type='list', elements='str'),
             nameservers=dict(type='list', elements='str', aliases=['targets']),
             aliyun_dns=dict(type='bool', default=False),
+            domain_nameservers=dict(type='dict'),
             mode=dict(type='str', choices=['preflight', 'delegation'], default='preflight'),
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='float', default=600),

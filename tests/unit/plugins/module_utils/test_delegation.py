@@ -693,3 +693,174 @@ def test_a_waiting_post_flight_reports_between_bursts_of_rounds_not_in_one():
     assert reports[-1] == {'check': 'delegation', 'total': 3, 'verified': 2, 'unverified': 1, 'next_check': None,
                            'ended': True, 'elapsed': 1.0}
     assert len(reports) == 2
+
+
+# -- per-domain targets (domain_nameservers) ---------------------------------------------------------
+
+OTHER = ['ns1.other.test', 'ns2.other.test']
+OTHER_NS1, OTHER_NS2 = ('10.3.0.1', 53), ('10.3.0.2', 53)
+ALIDNS = ['ns1.alidns.com', 'ns2.alidns.com']
+ALIDNS_NS1, ALIDNS_NS2 = ('10.4.0.1', 53), ('10.4.0.2', 53)
+
+
+def _per_domain_params(mapping, **overrides):
+    return _params(domains=None, nameservers=None, domain_nameservers=mapping, **overrides)
+
+
+@pytest.mark.parametrize('overrides, option, words', [
+    ({'domains': [DOMAIN]}, 'domain_nameservers', 'mutually exclusive with domains, nameservers and aliyun_dns (given: domains)'),
+    ({'nameservers': TARGETS}, 'domain_nameservers', '(given: nameservers)'),
+    ({'aliyun_dns': True, 'domains': [DOMAIN]}, 'domain_nameservers', '(given: domains, aliyun_dns)'),
+])
+def test_domain_nameservers_is_refused_beside_the_single_target_options(overrides, option, words):
+    params = _per_domain_params({DOMAIN: TARGETS})
+    params.update(overrides)
+    with pytest.raises(DomainConfigError) as caught:
+        DelegationRequest(params)
+    assert caught.value.option == option
+    assert words in str(caught.value) and '\n' not in str(caught.value)
+
+
+@pytest.mark.parametrize('mapping, option, words', [
+    ({'a.com': 'alidns'}, 'domain_nameservers.a.com',
+     "Invalid value 'alidns' for option domain_nameservers.a.com: expected a list of nameserver hostnames or the string "
+     "aliyun_dns."),
+    ({'A.com.': ['ns1.target.test', 'not a name']}, 'domain_nameservers.a.com', "'not a name'"),
+    ({'a.com': []}, 'domain_nameservers.a.com', 'at least 1 nameserver hostnames'),
+    ({'a.com': None}, 'domain_nameservers.a.com', 'Invalid value None'),
+    ({'a.com': TARGETS, 'bad domain': TARGETS}, 'domain_nameservers', "'bad domain'"),
+    ({'a.com': TARGETS, 'A.COM.': OTHER}, 'domain_nameservers', 'a.com is given twice'),
+    ({}, 'domain_nameservers', 'Invalid value {} for option domain_nameservers: expected a map of domain name'),
+    (['a.com'], 'domain_nameservers', "Invalid value ['a.com'] for option domain_nameservers"),
+])
+def test_domain_nameservers_names_the_bad_domain(mapping, option, words):
+    with pytest.raises(DomainConfigError) as caught:
+        DelegationRequest(_per_domain_params(mapping))
+    assert caught.value.option == option
+    assert words in str(caught.value)
+
+
+def test_a_request_without_domains_names_both_ways_to_give_them():
+    with pytest.raises(DomainConfigError) as caught:
+        DelegationRequest(_params(domains=None))
+    assert caught.value.option == 'domains' and 'domain_nameservers' in str(caught.value)
+
+
+def test_domain_nameservers_keeps_the_input_order_and_groups_by_first_seen_target():
+    request = DelegationRequest(_per_domain_params({
+        'b.com': ['NS2.Other.Test.', 'ns1.other.test'], 'bücher.de': 'aliyun_dns', 'a.com': OTHER,
+        'c.com': TARGETS, 'd.com': ['ns2.alidns.com', 'ns1.alidns.com']}))
+    assert request.domains == ['b.com', 'xn--bcher-kva.de', 'a.com', 'c.com', 'd.com']
+    assert request.targets_of('b.com') == OTHER and request.targets_of('xn--bcher-kva.de') == ALIDNS
+    # aliyun_dns and the same hostnames in another spelling are one target
+    assert request.groups() == [(OTHER, ['b.com', 'a.com']), (ALIDNS, ['xn--bcher-kva.de', 'd.com']),
+                                (TARGETS, ['c.com'])]
+
+
+def _two_providers(world):
+    """A second provider (OTHER) the resolver knows, beside TARGETS; each serves only the zones it was given."""
+    for name, address in ((OTHER[0], OTHER_NS1), (OTHER[1], OTHER_NS2)):
+        world.servers[RESOLVER].add(name, 'A', answer=[_rrset(name, 'A', 300, [address[0]])])
+        world.servers[RESOLVER].add(name, 'AAAA', answer=[])
+    for domain, targets, addresses in (('t1.com', TARGETS, (NS1, NS2)), ('t2.com', TARGETS, (NS1,)),
+                                       ('o1.com', OTHER, (OTHER_NS1, OTHER_NS2)), ('o2.com', OTHER, (OTHER_NS1, OTHER_NS2))):
+        for address in addresses:
+            serve_zone(world.server(address), domain, targets)
+        for parent in (PARENT_A, PARENT_B):
+            refer(world.servers[parent], domain, OLD)
+    # t2.com is lame at NS2 (one of its own targets); o2.com is not served by TARGETS at all
+    return {'o1.com': OTHER, 't1.com': TARGETS, 'o2.com': OTHER, 't2.com': TARGETS}
+
+
+def _one_target(mapping, targets):
+    return [domain for domain, names in mapping.items() if names == targets]
+
+
+def test_preflight_checks_each_group_against_its_own_targets_as_one_check(world):
+    mapping = _two_providers(world)
+    before = len(world.asked)
+    reports = []
+    result = run_delegation_checks(DelegationRequest(_per_domain_params(mapping, skip_domains=['o2.com'])),
+                                   checker(world), progress=reports.append)
+    asked = len(world.asked) - before
+    # each group alone, with one target, as the module checked them before domain_nameservers
+    alone = {}
+    for targets in (OTHER, TARGETS):
+        alone[tuple(targets)] = run_delegation_checks(DelegationRequest(_params(
+            domains=_one_target(mapping, targets), nameservers=targets, skip_domains=['o2.com'])), checker(world))
+    assert list(result['domains']) == list(mapping)   # input order, not group order
+    for domain, targets in mapping.items():
+        assert result['domains'][domain] == alone[tuple(targets)]['domains'][domain]
+        assert result['targets'][domain] == targets
+    assert result['domains']['o1.com']['verdict'] == 'ok' and result['domains']['t1.com']['verdict'] == 'ok'
+    assert result['domains']['o2.com']['verdict'] == 'skipped'
+    assert result['blocked'] == ['t2.com'] and result['cleared'] == ['o1.com', 't1.com', 'o2.com']
+    assert list(result['reasons']) == ['t2.com'] and 'ns2.target.test' in result['reasons']['t2.com'][0]
+    assert list(result['brief']) == list(mapping)
+    assert result['delegated_nameservers'] == {'o1.com': OLD, 't1.com': OLD, 't2.com': OLD}
+    assert result['summary'] == {'total': 4, 'ok': 2, 'warning': 0, 'blocked': 1, 'skipped': 1}
+    assert result['nameservers'] == [] and result['unverified'] == []
+    assert result['queries'] == asked   # every question of the one check, both groups
+    # one count over both groups: the three checked domains, then the end once
+    assert [(report['checked'], report['total'], report['ended']) for report in reports] == [
+        (1, 3, False), (2, 3, False), (3, 3, True)]
+
+
+def test_preflight_of_one_shared_target_in_domain_nameservers_names_it(world):
+    mapping = dict((domain, TARGETS) for domain in ('t1.com', 't2.com'))
+    _two_providers(world)
+    result = run_delegation_checks(DelegationRequest(_per_domain_params(mapping)), checker(world))
+    assert result['nameservers'] == TARGETS and result['blocked'] == ['t2.com']
+
+
+def test_delegation_waits_for_every_group_until_one_deadline_and_counts_them_as_one(world):
+    mapping = {'o1.com': OTHER, 't1.com': TARGETS, 'never.com': TARGETS, 'a1.com': 'aliyun_dns'}
+    for domain in mapping:
+        for parent in (PARENT_A, PARENT_B):
+            refer(world.servers[parent], domain, OLD, ttl=3600)
+
+    def run(progress):
+        clock = FakeClock()
+
+        def parent_moves(now):   # each group's domains move to their own targets, at different rounds
+            if len(now.sleeps) == 1:
+                for parent in (PARENT_A, PARENT_B):
+                    refer(world.servers[parent], 'o1.com', OTHER, ttl=600)
+                    refer(world.servers[parent], 'a1.com', ALIDNS, ttl=900)
+            if len(now.sleeps) == 3:
+                for parent in (PARENT_A, PARENT_B):
+                    refer(world.servers[parent], 't1.com', TARGETS, ttl=1200)
+        clock.on_sleep = parent_moves
+        for domain in mapping:
+            for parent in (PARENT_A, PARENT_B):
+                refer(world.servers[parent], domain, OLD, ttl=3600)
+        request = DelegationRequest(_per_domain_params(mapping, mode='delegation', wait=True, wait_timeout=30,
+                                                       old_nameservers={'t1.com': ['dns1.hichina.com']}))
+        # one domain at a time (a fake clock shared by threads would move under the others' feet)
+        result = run_delegation_checks(request, checker(world, clock, concurrency=1), progress=progress)
+        return result, clock
+
+    def domains_checks(found):
+        return [record['checks'] if record['verified'] else None for record in found['domains'].values()]
+
+    reports = []
+    result, clock = run(reports.append)
+    # one deadline for all the groups, not one per group: never.com waited until it, a1.com then had one look
+    assert clock.now - 1000.0 == 30.0 and domains_checks(result) == [2, 3, None, 1]
+    domains = result['domains']
+    assert [domains[domain]['verdict'] for domain in mapping] == ['verified', 'verified', 'unverified', 'verified']
+    assert [domains[domain]['parent_ns_ttl'] for domain in mapping] == [600, 1200, None, 900]
+    assert domains['t1.com']['old_nameservers'] == ['dns1.hichina.com']   # given, per domain
+    assert domains['o1.com']['old_nameservers'] == OLD                    # seen at the parent before it moved
+    assert result['unverified'] == ['never.com'] and result['cleared'] == ['o1.com', 't1.com', 'a1.com']
+    assert result['targets']['a1.com'] == ALIDNS and result['nameservers'] == []
+    assert result['summary'] == {'total': 4, 'verified': 3, 'unverified': 1, 'skipped': 0}
+    assert 'never.com' in result['reasons'] and list(result['brief']) == list(mapping)
+    # the progress count spans every group: total 4 throughout, one end, counts that only grow
+    assert all(report['total'] == 4 for report in reports)
+    assert [report['ended'] for report in reports].count(True) == 1 and reports[-1]['ended']
+    assert (reports[-1]['verified'], reports[-1]['unverified']) == (3, 1)
+    done = [report['verified'] + report['unverified'] for report in reports]
+    assert done == sorted(done)
+    without, dummy = run(None)
+    assert without == result

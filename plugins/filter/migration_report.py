@@ -14,11 +14,11 @@ from ansible_collections.aliyun.domain.plugins.plugin_utils._report import build
 
 
 def migration_report(submission, journal=None, results=None, state_file=None, errors=None, acknowledged=0,
-                     generated_at=None, blocked=None, annotations=None):
+                     generated_at=None, blocked=None, annotations=None, title=None):
     try:
         return build_migration_report(submission, results=results, journal=journal, state_file=state_file, errors=errors,
                                       acknowledged=acknowledged, generated_at=generated_at, blocked=blocked,
-                                      annotations=annotations)
+                                      annotations=annotations, title=title)
     except DomainError as error:
         raise AnsibleFilterError('aliyun.domain.migration_report: %s' % error)
 

@@ -25,11 +25,14 @@ import datetime
 from ansible_collections.aliyun.domain.plugins.module_utils._api import DETAIL_SUCCESS, FINAL_DETAIL_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_final_results
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import SubmissionLog
+from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_text
 
 TITLE = 'DNS migration report'
 # The fields of every domain's record, in this order; annotation sections come after them.
+# nameservers_before: the registrar's list before the change (None: unknown); nameservers_after: the domain's target.
 RECORD_FIELDS = ('domain', 'status', 'task_no', 'task_detail_no', 'task_status', 'try_count', 'error_msg',
-                 'create_time', 'update_time', 'seconds')
+                 'create_time', 'update_time', 'seconds', 'nameservers_before', 'nameservers_after')
 # The order people read them in: what needs attention first.
 STATUS_ORDER = ('failed', 'blocked', 'pending', 'succeeded', 'unchanged')
 # Summary counts that come from annotation sections: name -> (section, predicate over the section's value).
@@ -113,6 +116,42 @@ def _named(records, verb):
     return '%d domain(s) %s: %s%s.' % (len(records), verb, named, more)
 
 
+def _list_or_none(value):
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
+class _WayBack(object):
+    """Each domain's nameservers before and after: the submission's ``nameservers_before`` and ``targets`` (the
+    nameservers module's result), else the state file's intents of the open migration (``before``) and the
+    submission's single ``nameservers``; None when nothing says."""
+
+    def __init__(self, submission, state_file):
+        self.before = _require(submission.get('nameservers_before') or {}, dict, 'submission.nameservers_before')
+        self.targets = _require(submission.get('targets') or {}, dict, 'submission.targets')
+        self.nameservers = _list_or_none(submission.get('nameservers')) or None
+        self.state_file = state_file
+        self._recorded = None
+
+    def recorded(self):
+        """``{domain: list}`` from the state file's intents (older modules wrote none), the first known per domain."""
+        if self._recorded is None:
+            self._recorded = {}
+            log = SubmissionLog(self.state_file, read_only=True) if self.state_file else None
+            for intent_id in (log.order if log else []):
+                before = log.intents[intent_id].get('before')
+                for domain, names in (before.items() if isinstance(before, dict) else ()):
+                    if isinstance(names, list) and domain not in self._recorded:
+                        self._recorded[domain] = list(names)
+        return self._recorded
+
+    def fill(self, record):
+        domain = record['domain']
+        before = _list_or_none(self.before.get(domain))
+        record['nameservers_before'] = before if before is not None else self.recorded().get(domain)
+        after = _list_or_none(self.targets.get(domain))
+        record['nameservers_after'] = after if after is not None else self.nameservers
+
+
 def _validate_annotations(annotations):
     _require(annotations, dict, 'annotations')
     for section, values in annotations.items():
@@ -128,7 +167,7 @@ def _validate_annotations(annotations):
 
 
 def build_migration_report(submission, results=None, journal=None, state_file=None, errors=None, acknowledged=0,
-                           generated_at=None, blocked=None, annotations=None):
+                           generated_at=None, blocked=None, annotations=None, title=None):
     """The report of one migration, as the role writes it (JSON) and renders it (``report_view``).
 
     ``submission``: the result of ``aliyun.domain.nameservers`` (``task_nos``, ``domains_changed``,
@@ -136,7 +175,10 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     ``results``: task results (journal records); without them the journal at ``journal`` is read.
     Only the final results of the submission's tasks count. ``errors``: the run's error messages.
     ``acknowledged``: how many results this run newly confirmed. ``blocked``: ``{domain: reason}`` of
-    domains that were not submitted. ``annotations``: see the module docstring.
+    domains that were not submitted. ``annotations``: see the module docstring. ``title``: the report's title
+    (default ``TITLE``; a rollback's report says so). Every record's ``nameservers_before`` and
+    ``nameservers_after`` come from the submission's ``nameservers_before`` and ``targets``, else from the
+    ``state_file``'s intents and the submission's ``nameservers`` (see ``_WayBack``).
     """
     _require(submission, dict, 'submission')
     task_nos = list(submission.get('task_nos') or [])
@@ -153,6 +195,8 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     if isinstance(acknowledged, bool) or not isinstance(acknowledged, int) or acknowledged < 0:
         raise DomainConfigError('Invalid value %r for option acknowledged: expected a whole number from 0.' % (acknowledged,),
                                 option='acknowledged')
+    title = validate_text(title, 'title') or TITLE
+    way_back = _WayBack(submission, state_file)
     adopted = submission.get('domains_adopted') or {}
     unchanged = list(submission.get('domains_unchanged') or [])
 
@@ -170,6 +214,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     records.extend(_empty_record(domain, 'blocked', None, reason if isinstance(reason, str) else '; '.join(reason))
                    for domain, reason in blocked.items() if domain not in reported)
     for record in records:
+        way_back.fill(record)
         for section, values in annotations.items():
             record[section] = values.get(record['domain'])
 
@@ -207,7 +252,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         timeline.extend([(stamp - start).total_seconds(), index]
                         for index, stamp in enumerate(updated, 1) if stamp)
     return {
-        'title': TITLE,
+        'title': title,
         'generated_at': generated_at or datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
         'nameservers': submission.get('nameservers') or [],
         'task_nos': task_nos,

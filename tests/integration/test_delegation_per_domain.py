@@ -13,8 +13,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 PROVIDER = ['ns1.provider-a.test', 'ns2.provider-a.test']
 ALIDNS = ['ns1.alidns.com', 'ns2.alidns.com']
 EMULATOR_ARGS = ('--domains', '6', '--task-seconds', '0.2', '--dns-port', '0') + tuple(
@@ -23,7 +21,6 @@ D1, D2, D3, D4, D5 = ['example-%05d.com' % number for number in range(1, 6)]
 # input order interleaves the groups: the result keeps it
 TARGETS = {D1: PROVIDER, D2: 'aliyun_dns', D3: PROVIDER, D4: 'aliyun_dns', D5: PROVIDER}
 PARENT_TTL = 1800
-TASK_HEADER = re.compile(r'^TASK \[(.*?)\] \**$')
 PREFLIGHT = 'Check every domain against its own targets'
 POSTFLIGHT = 'Verify both groups at the parent'
 
@@ -66,17 +63,6 @@ PLAYBOOK = """
 """ % (PREFLIGHT, POSTFLIGHT, D4)
 
 
-def _lines(stdout, task):
-    lines, current = [], None
-    for line in stdout.splitlines():
-        header = TASK_HEADER.match(line.strip())
-        if header:
-            current = header.group(1)
-        elif current == task and line.strip().startswith('aliyun.domain: '):
-            lines.append(line.strip())
-    return lines
-
-
 def test_two_groups_are_checked_against_their_own_targets_in_one_check(emulator_factory, run_playbook):
     emulator = emulator_factory(*EMULATOR_ARGS)
     # D2 (Alibaba Cloud DNS) is lame at provider A's server: not one of its targets, so it does not matter;
@@ -102,7 +88,7 @@ def test_two_groups_are_checked_against_their_own_targets_in_one_check(emulator_
     assert preflight['nameservers'] == []
     assert preflight['summary']['total'] == 5 and preflight['summary']['blocked'] == 2
     # one count over both groups: the last line is the end of all five
-    assert _lines(run.stdout, PREFLIGHT)[-1].startswith('aliyun.domain: pre-flight: 5 of 5 domains checked (2 blocked),')
+    assert run.progress_lines_by_task()[PREFLIGHT][-1].startswith('aliyun.domain: pre-flight: 5 of 5 domains checked (2 blocked),')
 
     delegation = run.task(POSTFLIGHT)
     records = delegation['domains']
@@ -118,6 +104,6 @@ def test_two_groups_are_checked_against_their_own_targets_in_one_check(emulator_
     assert records[D3]['checks'] >= 2
     assert delegation['unverified'] == [D3] and delegation['cleared'] == [D1, D2, D4, D5]
     assert delegation['summary'] == {'total': 5, 'verified': 3, 'unverified': 1, 'skipped': 1}
-    lines = _lines(run.stdout, POSTFLIGHT)
+    lines = run.progress_lines_by_task()[POSTFLIGHT]
     assert lines and all(' of 4' in line for line in lines), lines   # the four checked domains, never a group
     assert lines[-1].startswith('aliyun.domain: verified at the parent: 3 of 4 (1 unverified), 0 pending,'), lines

@@ -207,3 +207,101 @@ def test_unverified_domains_are_a_problem_naming_the_parent_zones_answer():
                                     'b.com': {'verified': False, 'problems': ['192.0.2.1 refers to ns1.old.test']}}})
     assert report['unverified_domains'] == ['b.com'] and report['summary']['unverified'] == 1
     assert report['problems'] == '1 domain(s) not verified at the parent zone: b.com (192.0.2.1 refers to ns1.old.test).'
+
+
+# -- the way back: nameservers before -> after ----------------------------------------------------
+
+HICHINA = ['dns2.hichina.com', 'dns1.hichina.com']   # as the registrar listed them: order kept
+NEW = ['ns1.example.org', 'ns2.example.org']
+ALIYUN = ['Alibaba Cloud DNS']
+
+
+def way_back(report):
+    return dict((record['domain'], (record['nameservers_before'], record['nameservers_after'])) for record in report['domains'])
+
+
+def write_state_file(path, *records):
+    path.write_text(''.join(json.dumps(record) + '\n' for record in records))
+    return str(path)
+
+
+def intent(intent_id, domains, before=None, **extra):
+    record = {'event': 'intent', 'id': intent_id, 'time_ms': 1, 'domains': list(domains),
+              'target': {'aliyun_dns': False, 'nameservers': NEW}, 'known_task_nos': []}
+    if before is not None:
+        record.update(kind='migration', before=before)
+    record.update(extra)
+    return record
+
+
+def test_records_show_each_domains_nameservers_before_and_its_own_target_after():
+    report = build_migration_report(
+        submission(changed=['a.com', 'b.com'], unchanged=['c.com'], domains_blocked={'d.com': 'The domain is locked.'},
+                   nameservers=[],   # per-domain targets: no single list
+                   nameservers_before={'a.com': HICHINA, 'b.com': ['ns9.old.test'], 'c.com': NEW, 'd.com': None},
+                   targets={'a.com': NEW, 'b.com': ALIYUN, 'c.com': NEW, 'd.com': NEW}),
+        results=[result('a.com'), result('b.com')])
+    assert way_back(report) == {'a.com': (HICHINA, NEW), 'b.com': (['ns9.old.test'], ALIYUN), 'c.com': (NEW, NEW),
+                                'd.com': (None, NEW)}
+    assert report['nameservers'] == []
+    assert list(records(report)['a.com'])[:len(_report.RECORD_FIELDS)] == list(_report.RECORD_FIELDS)
+    assert _report.RECORD_FIELDS[-2:] == ('nameservers_before', 'nameservers_after')
+    # the view hands them to the page unchanged
+    assert dict((row['domain'], (row['nameservers_before'], row['nameservers_after']))
+                for row in report_view(report)['records']) == way_back(report)
+    json.dumps(report)
+
+
+def test_an_older_submission_takes_before_from_the_open_migrations_intents_and_after_from_its_nameservers(tmp_path):
+    state_file = write_state_file(
+        tmp_path / 'state.jsonl',
+        intent('old-1', ['a.com'], before={'a.com': ['ns1.long-ago.test']}),   # a closed migration: history
+        {'event': 'submitted', 'id': 'old-1', 'task_no': 'old-task'},
+        {'event': 'completed', 'started': '2026-12-01T00:00:00Z'},
+        intent('i-1', ['a.com', 'b.com'], before={'a.com': HICHINA, 'b.com': None}),
+        {'event': 'not_sent', 'id': 'i-1'},
+        intent('i-2', ['a.com', 'b.com'], before={'a.com': ['changed.meanwhile.test'], 'b.com': ['ns3.old.test']}),
+        {'event': 'submitted', 'id': 'i-2', 'task_no': TASK_1})
+    older = submission(changed=['a.com', 'b.com'], unchanged=['c.com'])   # no nameservers_before, no targets
+    report = build_migration_report(older, results=[result('a.com'), result('b.com')], state_file=state_file)
+    # the first known list of the open migration; c.com was never in an intent (unchanged): unknown
+    assert way_back(report) == {'a.com': (HICHINA, NEW), 'b.com': (['ns3.old.test'], NEW), 'c.com': (None, NEW)}
+    # a submission that knows a domain's list wins over the state file; one that says null falls back to it
+    knowing = dict(older, nameservers_before={'a.com': ['ns5.read.test'], 'b.com': None})
+    assert way_back(build_migration_report(knowing, results=[], state_file=state_file))['a.com'][0] == ['ns5.read.test']
+    assert way_back(build_migration_report(knowing, results=[], state_file=state_file))['b.com'][0] == ['ns3.old.test']
+
+
+def test_a_state_file_older_than_the_before_records_or_none_at_all_leaves_before_unknown(tmp_path):
+    state_file = write_state_file(tmp_path / 'state.jsonl', intent('i-1', ['a.com']),
+                                  {'event': 'submitted', 'id': 'i-1', 'task_no': TASK_1})
+    for where in (state_file, None, str(tmp_path / 'absent.jsonl')):
+        report = build_migration_report(submission(changed=['a.com']), results=[result('a.com')], state_file=where)
+        assert way_back(report) == {'a.com': (None, NEW)}
+    nothing = build_migration_report(submission(changed=['a.com'], nameservers=[]), results=[])
+    assert way_back(nothing) == {'a.com': (None, None)}
+
+
+def test_the_title_defaults_to_a_migration_and_a_rollback_can_say_so():
+    assert build_migration_report(submission(changed=['a.com']), results=[])['title'] == 'DNS migration report'
+    rollback = FilterModule().filters()['migration_report'](submission(changed=['a.com']), results=[],
+                                                            title='DNS rollback report')
+    assert rollback['title'] == 'DNS rollback report'
+
+
+@pytest.mark.parametrize('arguments, fragment', [
+    ({'title': ''}, "Invalid value '' for option title: expected a non-empty string."),
+    ({'title': ['x']}, "option title"),
+    ({'annotations': {'nameservers_before': {}}}, "Invalid value 'nameservers_before' for option annotations"),
+])
+def test_bad_way_back_arguments_are_named(arguments, fragment):
+    with pytest.raises(DomainConfigError) as raised:
+        build_migration_report(submission(changed=['a.com']), results=[], **arguments)
+    assert fragment in str(raised.value)
+
+
+def test_a_submission_whose_way_back_is_no_map_is_named():
+    with pytest.raises(DomainConfigError, match='option submission.nameservers_before: expected a dict'):
+        build_migration_report(submission(changed=['a.com'], nameservers_before=['a.com']), results=[])
+    with pytest.raises(DomainConfigError, match='option submission.targets: expected a dict'):
+        build_migration_report(submission(changed=['a.com'], targets='ns1.example.org'), results=[])

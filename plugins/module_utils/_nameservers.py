@@ -23,7 +23,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils._api import (
     DOMAIN_ITEMS,
     DOMAIN_LIST_PAGE_SIZE,
     MAX_PAGE_SIZE,
-    QUERY_DOMAIN_BY_DOMAIN_NAME,
     QUERY_DOMAIN_LIST,
     QUERY_TASK_DETAIL_LIST,
     QUERY_TASK_LIST,
@@ -37,10 +36,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._api import (
     is_pending_detail,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._domains import (
-    DOMAIN_NOT_FOUND_CODES,
     REASON_NOT_IN_ACCOUNT,
     blocked_domains,
     nameserver_list,
+    read_domain,
     read_domains,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
@@ -55,7 +54,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._names import (
     validate_nameservers,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import InvalidJsonLine, append_json_line, iter_json_lines
-from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_whole_number
+from ansible_collections.aliyun.domain.plugins.module_utils._options import invalid_value, validate_whole_number
 from ansible_collections.aliyun.domain.plugins.module_utils._response import first_value
 from ansible_collections.aliyun.domain.plugins.module_utils._task_results import (
     ResultCollector,
@@ -138,20 +137,9 @@ def chunks(items, size):
 # reading what the API knows
 
 
-def _read_one_domain(client, domain):
-    try:
-        body = client.call(QUERY_DOMAIN_BY_DOMAIN_NAME, {'DomainName': domain})
-    except DomainApiError as exc:
-        if exc.api_code in DOMAIN_NOT_FOUND_CODES:
-            return None
-        raise
-    if lenient_name(body.get('DomainName')) != domain:
-        return None
-    return nameserver_list(body) or []
-
-
 def read_current_nameservers(client, domains):
-    """Map each domain to the nameservers the registrar has now; missing domains are left out.
+    """Map each domain to the nameservers the registrar has now, in the registrar's order (None when the
+    answer does not say: ``DnsList`` absent); domains not in the account are left out.
 
     Few domains are read one by one; many from the paged domain list, switching to one-by-one
     reads as soon as the list has more pages left than domains left to find.
@@ -165,7 +153,7 @@ def read_current_nameservers(client, domains):
             for item in items:
                 name = lenient_name(item.get('DomainName'))
                 if name in wanted and name not in found:
-                    found[name] = nameserver_list(item) or []
+                    found[name] = nameserver_list(item)
             missing = len(wanted) - len(found)
             total_pages = as_int(envelope.get('TotalPageNum'))
             if not missing or not items or total_pages is None or page_num >= total_pages:
@@ -175,9 +163,9 @@ def read_current_nameservers(client, domains):
             page_num += 1
     for domain in domains:
         if domain not in found:
-            current = _read_one_domain(client, domain)
-            if current is not None:
-                found[domain] = current
+            facts = read_domain(client, domain)
+            if facts is not None:
+                found[domain] = facts['DnsList']
     return found
 
 
@@ -241,6 +229,9 @@ def find_submitted_task(client, domains, since_ms, known_task_nos, now_ms):
 
 
 COMPLETED_EVENT = 'completed'
+# What a run is (the intent records' and the completed record's "kind"): a migration, or the rollback of one.
+RUN_KINDS = ('migration', 'rollback')
+MIGRATION = 'migration'
 
 
 class SubmissionLog(object):
@@ -293,10 +284,11 @@ class SubmissionLog(object):
         # line torn by a crash, so that this record does not end up glued to it.
         append_json_line(self.path, record, 'state_file', create_directory=True)
 
-    def complete(self, started=None, report=None):
+    def complete(self, started=None, report=None, kind=None):
         """Close the migration (the next run starts a new one); the ``completed`` record."""
         record = {'event': COMPLETED_EVENT}
-        record.update((name, value) for name, value in (('started', started), ('report', report)) if value is not None)
+        record.update((name, value) for name, value in (('started', started), ('report', report), ('kind', kind))
+                      if value is not None)
         self.append(record)
         return record
 
@@ -322,16 +314,20 @@ class NameserverChange(object):
     """
 
     def __init__(self, client, domains, target, batch_size=100, state_file=None, log=None,
-                 clock_ms=None, sleep=time.sleep, check_mode=False):
+                 clock_ms=None, sleep=time.sleep, check_mode=False, kind=MIGRATION):
         self.client = client
         self.domains = list(domains)
         self.target = target
         self.batch_size = batch_size
+        self.kind = kind
         self.state = SubmissionLog(state_file, read_only=check_mode)
         self.log = log or (lambda message: None)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.sleep = sleep
+        # domain -> its nameservers exactly as the registrar listed them (None: the answer did not say)
         self.current = {}
+        # domain -> the "before" an earlier run's intent recorded for it (adopted domains)
+        self.recorded_before = {}
         self.unchanged = []
         self.to_submit = []
         self.adopted = {}
@@ -351,7 +347,7 @@ class NameserverChange(object):
         if len(self.domains) <= FEW_DOMAINS:
             # read one by one anyway: the by-name answers carry the states too
             states = read_domains(self.client, self.domains)
-            self.current = states.nameservers()
+            self.current = dict((name, facts['DnsList']) for name, facts in states.found.items())
             self.domains_blocked = blocked_domains(states)
             self._preflighted = set(states.found)
         else:
@@ -361,8 +357,11 @@ class NameserverChange(object):
         covered = {}
         for intent, task_no, dummy in self.state.submissions():
             if task_no and Target.from_record(intent.get('target')).key == self.target.key:
+                recorded = intent.get('before') or {}
                 for domain in intent.get('domains') or []:
                     covered.setdefault(domain, task_no)
+                    if domain in recorded:
+                        self.recorded_before.setdefault(domain, recorded[domain])
                 if task_no not in self.task_nos:
                     self.task_nos.append(task_no)
         candidates = []
@@ -420,6 +419,9 @@ class NameserverChange(object):
         self.domains_blocked.update(blocked_domains(states))
         fresh = states.nameservers()
         self.current.update(fresh)
+        for domain in states.found:
+            # known from the list beats unknown by name
+            self.current.setdefault(domain, None)
         ready = []
         for domain in candidates:
             if domain in self.domains_blocked:
@@ -449,6 +451,22 @@ class NameserverChange(object):
     def changed(self):
         return bool(self.to_submit)
 
+    def before(self, domain):
+        """The nameservers ``domain`` had when this run read it, as the registrar listed them; None when unknown."""
+        current = self.current.get(domain)
+        return None if current is None else list(current)
+
+    def nameservers_before(self):
+        """domain -> nameservers before the change, for every domain read (an adopted domain: as its intent recorded)."""
+        before = {}
+        for domain in self.domains:
+            if domain in self.adopted and domain in self.recorded_before:
+                recorded = self.recorded_before[domain]
+                before[domain] = None if recorded is None else list(recorded)
+            elif domain in self.current:
+                before[domain] = self.before(domain)
+        return before
+
     def diff(self):
         before, after = {}, {}
         for domain in self.to_submit:
@@ -477,7 +495,8 @@ class NameserverChange(object):
         while True:
             known.update(self.state.task_nos())
             intent = {'event': 'intent', 'id': uuid.uuid4().hex, 'time_ms': self.clock_ms(), 'domains': batch,
-                      'target': self.target.to_record(), 'known_task_nos': sorted(known)}
+                      'target': self.target.to_record(), 'known_task_nos': sorted(known), 'kind': self.kind,
+                      'before': dict((domain, self.before(domain)) for domain in batch)}
             self.state.append(intent)
             params = {'DomainName': batch}
             params.update(self.target.params())
@@ -537,6 +556,8 @@ class NameserverChange(object):
             'domains_pending_elsewhere': dict(self.blocked),
             'domains_blocked': dict(self.domains_blocked),
             'nameservers': self.target.display(),
+            'nameservers_before': self.nameservers_before(),
+            'targets': dict((domain, self.target.display()) for domain in self.domains),
         }
 
 
@@ -616,6 +637,7 @@ class NameserverRequest(object):
     def __init__(self, options):
         get = options.get_option
         self.state_file = get('state_file') or None
+        self.run_kind = validate_run_kind(options.get_option_default('run_kind', MIGRATION))
         self.close_migration = get('close_migration')
         if self.close_migration is not None:
             if get('domains') is not None:
@@ -640,6 +662,15 @@ class NameserverRequest(object):
             if value is not None and not isinstance(value, str):
                 raise DomainConfigError('Invalid value %r for option close_migration.%s: expected a string.' % (value, name),
                                         option='close_migration')
+        closing = dict(self.close_migration)
+        closing['kind'] = validate_run_kind(closing.get('kind') or self.run_kind, 'close_migration.kind')
+        self.close_migration = closing
+
+
+def validate_run_kind(value, option='run_kind'):
+    if value not in RUN_KINDS:
+        raise invalid_value(option, value, 'one of %s' % ', '.join(RUN_KINDS))
+    return value
 
 
 def close_migration(request, check_mode=False):
@@ -653,7 +684,8 @@ def close_migration(request, check_mode=False):
 def empty_change_result():
     """The module's result before anything is known (also returned when the options are refused)."""
     return {'changed': False, 'task_nos': [], 'domains_changed': [], 'domains_unchanged': [], 'domains_adopted': {},
-            'domains_pending_elsewhere': {}, 'domains_blocked': {}, 'nameservers': []}
+            'domains_pending_elsewhere': {}, 'domains_blocked': {}, 'nameservers': [], 'nameservers_before': {},
+            'targets': {}}
 
 
 class PendingElsewhereError(DomainConfigError):
@@ -705,7 +737,7 @@ def run_nameserver_change(client, request, log=None, check_mode=False, diff=Fals
     change = None
     try:
         change = NameserverChange(client, request.domains, request.target, batch_size=request.batch_size,
-                                  state_file=request.state_file, log=log, check_mode=check_mode)
+                                  state_file=request.state_file, log=log, check_mode=check_mode, kind=request.run_kind)
         change.plan()
         result.update(change.result())
         if change.blocked:

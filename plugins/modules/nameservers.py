@@ -18,7 +18,8 @@ description:
     for a few domains, the paged C(QueryDomainList) for many) and submits only the domains that
     differ. Order, case and a trailing dot do not matter.
   - A submission is never sent twice. Each one is recorded before it is sent (in O(state_file) when
-    given). When the answer to a submission is lost (a timeout after the request left), the module
+    given), with the nameservers each of its domains had, exactly as the registrar listed them
+    (the way back). When the answer to a submission is lost (a timeout after the request left), the module
     looks for the task in C(QueryTaskList) before deciding anything, and never re-sends blindly.
   - Domains that already have a C(CHG_DNS) task in progress which this module did not submit are
     not submitted again; the module fails naming them and their task numbers. When the service itself
@@ -70,6 +71,9 @@ options:
         after. A later run with the same file reports those tasks again (in RV(task_nos) and
         RV(domains_adopted)) instead of submitting their domains a second time, and settles a
         submission whose answer was lost.
+      - Each C(intent) record also holds C(kind) (O(run_kind)) and C(before), each of its domains mapped to the
+        nameservers the registrar listed for it before the change, in the registrar's order (V(null) when the
+        registrar's answer did not say).
       - A record whose C(event) is C(completed) closes a migration (see O(close_migration)); records
         before it are ignored.
       - Not written in check mode.
@@ -90,6 +94,22 @@ options:
       report:
         description: Where its report is, kept in the record.
         type: str
+      kind:
+        description:
+          - What the closed run was, kept in the record as C(kind); defaults to O(run_kind).
+        type: str
+        choices: [migration, rollback]
+        version_added: 0.1.0
+    version_added: 0.1.0
+  run_kind:
+    description:
+      - What this run is, written as C(kind) into every C(intent) record of O(state_file) (and into the
+        C(completed) record of O(close_migration) unless it gives its own C(kind)).
+      - V(rollback) marks a run that restores the nameservers a migration recorded (the
+        R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role) sets it); it changes nothing else.
+    type: str
+    choices: [migration, rollback]
+    default: migration
     version_added: 0.1.0
   fail_on_blocked:
     description:
@@ -240,6 +260,22 @@ nameservers:
   type: list
   elements: str
   sample: ["ns1.example.org", "ns2.example.org"]
+nameservers_before:
+  description:
+    - Every domain this run read (changed, unchanged, adopted, pending elsewhere, and blocked ones that are in the
+      account) mapped to its nameservers before the change, exactly as the registrar listed them, in its order;
+      V(null) when the registrar's answer did not say.
+    - For a domain adopted from a task recorded in O(state_file), the nameservers that record kept.
+  returned: always
+  type: dict
+  sample: {"example.com": ["dns1.hichina.com", "dns2.hichina.com"], "example.net": ["ns2.example.org", "ns1.example.org"]}
+  version_added: 0.1.0
+targets:
+  description: Every domain of O(domains) mapped to the nameservers it should use (as RV(nameservers) shows them).
+  returned: always
+  type: dict
+  sample: {"example.com": ["ns1.example.org", "ns2.example.org"], "example.net": ["ns1.example.org", "ns2.example.org"]}
+  version_added: 0.1.0
 task_results:
   description:
     - With O(wait=true), the final result of every domain of RV(task_nos), with the fields of
@@ -259,7 +295,8 @@ completed:
   description: With O(close_migration), the C(completed) record appended to O(state_file) (in check mode, the one that would be).
   returned: with O(close_migration)
   type: dict
-  sample: {"event": "completed", "started": "2026-12-02T10:15:00Z", "report": "reports/dns-migration-20261202T101500Z.json"}
+  sample: {"event": "completed", "started": "2026-12-02T10:15:00Z", "report": "reports/dns-migration-20261202T101500Z.json",
+           "kind": "migration"}
 summary:
   description: With O(wait=true), counts of RV(task_results).
   returned: when O(wait=true) and something was submitted or adopted
@@ -308,7 +345,9 @@ def main():
             wait_timeout=dict(type='int', default=900),
             poll_interval=dict(type='float', default=8),
             max_poll_interval=dict(type='float', default=30),
-            close_migration=dict(type='dict', options=dict(started=dict(type='str'), report=dict(type='str'))),
+            close_migration=dict(type='dict', options=dict(started=dict(type='str'), report=dict(type='str'),
+                                                           kind=dict(type='str', choices=['migration', 'rollback']))),
+            run_kind=dict(type='str', default='migration', choices=['migration', 'rollback']),
         ),
         supports_check_mode=True,
     )

@@ -14,8 +14,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._client import Domai
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     MAX_RESUBMISSIONS,
     NameserverChange,
+    NameserverRequest,
     SubmissionError,
     Target,
+    run_nameserver_change,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._options import OptionAdapter
 from ansible_collections.aliyun.domain.tests.unit.plugins.module_utils.local_http import LocalHttpServer, json_response
@@ -40,6 +42,8 @@ class FakeRegistrar(object):
         self.task_no_key = 'TaskNo'
         # name -> fields of the by-name answer (locks and statuses), or 'denied' (HTTP 403 Forbidden.RAM)
         self.states = {}
+        # names whose answers (by name and in the list) carry no DnsList
+        self.without_dns = set()
 
     def add_task(self, domains, pending=True):
         task_no = 'T%d' % (len(self.tasks) + 1)
@@ -71,10 +75,13 @@ class FakeRegistrar(object):
             if state == 'denied':
                 return json_response({'RequestId': 'r', 'Code': 'Forbidden.RAM', 'Message': 'not authorized'}, status=403)
             body = {'RequestId': 'r', 'DomainName': name, 'DnsList': {'Dns': self.domains[name]}}
+            if name in self.without_dns:
+                del body['DnsList']
             body.update(state)
             return json_response(body)
         if action == 'QueryDomainList':
-            items = [{'DomainName': name, 'DnsList': {'DnsList': ns}} for name, ns in sorted(self.domains.items())]
+            items = [dict([('DomainName', name)] + ([] if name in self.without_dns else [('DnsList', {'DnsList': ns})]))
+                     for name, ns in sorted(self.domains.items())]
             return self.page(request, items, 'Domain')
         if action == 'QueryTaskList':
             if self.task_list_unavailable:
@@ -107,12 +114,20 @@ def registrar():
     server.close()
 
 
-def make_change(registrar, domains, state_file=None, check_mode=False, batch_size=100):
-    client = DomainClient(OptionAdapter.from_dict({'access_key_id': 'id', 'access_key_secret': 'secret',
-                                                   'endpoint': registrar.url, 'max_retries': 0}),
-                          sleep=lambda seconds: None, environ={})
-    return NameserverChange(client, domains, TARGET, batch_size=batch_size, state_file=state_file,
-                            sleep=lambda seconds: None, check_mode=check_mode)
+def make_client(registrar):
+    return DomainClient(OptionAdapter.from_dict({'access_key_id': 'id', 'access_key_secret': 'secret',
+                                                 'endpoint': registrar.url, 'max_retries': 0}),
+                        sleep=lambda seconds: None, environ={})
+
+
+def make_change(registrar, domains, state_file=None, check_mode=False, batch_size=100, kind='migration'):
+    return NameserverChange(make_client(registrar), domains, TARGET, batch_size=batch_size, state_file=state_file,
+                            sleep=lambda seconds: None, check_mode=check_mode, kind=kind)
+
+
+def state_records(path, event=None):
+    records = [json.loads(line) for line in open(str(path))]
+    return [record for record in records if event is None or record['event'] == event]
 
 
 def submissions(registrar):
@@ -294,3 +309,77 @@ def test_a_task_number_spelled_taskno_is_accepted(registrar):
     change = make_change(registrar, ['d00.com']).plan()
     change.submit()
     assert change.result()['task_nos'] == [registrar.tasks[0]['TaskNo']] and submissions(registrar) == 1
+
+
+# the way back: what each domain had before, exactly as the registrar listed it
+
+
+# the registrar's own spelling and order, different for every domain
+ODD_ORDERS = {
+    'd00.com': ['dns2.hichina.com', 'dns1.hichina.com'],
+    'd01.com': ['NS1.Other.example.', 'ns3.other.example', 'ns2.other.example'],
+    'd02.com': ['ns9.third.example'],
+    'd03.com': ['dns1.hichina.com', 'dns2.hichina.com'],
+    'd04.com': ['b.ns.example', 'a.ns.example'],
+    'd05.com': ['x.ns.example', 'z.ns.example', 'y.ns.example'],
+    'd06.com': ['ns2.example.org', 'ns1.example.org'],
+}
+
+
+@pytest.mark.parametrize('count', [3, 7], ids=['read-by-name', 'read-from-the-list'])
+def test_intents_record_the_nameservers_before_exactly_and_in_order_and_the_kind(registrar, tmp_path, count):
+    registrar.domains.update(ODD_ORDERS)
+    state = tmp_path / 'state.jsonl'
+    names = sorted(ODD_ORDERS)[:count]
+    change = make_change(registrar, names, state_file=str(state), batch_size=2, kind='rollback').plan()
+    change.submit()
+    intents = state_records(state, 'intent')
+    assert [intent['kind'] for intent in intents] == ['rollback'] * len(intents)
+    recorded = {}
+    for intent in intents:
+        assert sorted(intent['before']) == sorted(intent['domains'])
+        recorded.update(intent['before'])
+    # d06.com already uses the target (in another order): unchanged, not submitted, yet read
+    submitted = [name for name in names if name != 'd06.com']
+    assert recorded == dict((name, ODD_ORDERS[name]) for name in submitted)
+    assert change.result()['nameservers_before'] == dict((name, ODD_ORDERS[name]) for name in names)
+    assert change.result()['targets'] == dict((name, TARGET.nameservers) for name in names)
+
+
+@pytest.mark.parametrize('count', [2, 7], ids=['read-by-name', 'read-from-the-list'])
+def test_nameservers_the_registrar_did_not_show_are_recorded_as_null_never_as_none(registrar, tmp_path, count):
+    names = sorted(registrar.domains)[:count]
+    registrar.without_dns = set(names[:1])
+    state = tmp_path / 'state.jsonl'
+    change = make_change(registrar, names, state_file=str(state)).plan()
+    assert change.to_submit == names
+    change.submit()
+    [intent] = state_records(state, 'intent')
+    assert intent['before'] == dict([(names[0], None)] + [(name, OLD) for name in names[1:]])
+    assert intent['kind'] == 'migration'
+    assert change.result()['nameservers_before'][names[0]] is None
+
+
+def test_an_adopted_domain_reports_the_nameservers_its_intent_recorded(registrar, tmp_path):
+    registrar.domains.update(ODD_ORDERS)
+    state = str(tmp_path / 'state.jsonl')
+    make_change(registrar, ['d00.com', 'd01.com'], state_file=state).plan().submit()
+    # the task carried out: the registrar now shows the target
+    registrar.domains['d00.com'] = list(TARGET.nameservers)
+    again = make_change(registrar, ['d00.com', 'd01.com', 'd02.com'], state_file=state).plan()
+    assert again.adopted == {'d00.com': 'T1', 'd01.com': 'T1'} and again.to_submit == ['d02.com']
+    assert again.result()['nameservers_before'] == {
+        'd00.com': ODD_ORDERS['d00.com'], 'd01.com': ODD_ORDERS['d01.com'], 'd02.com': ODD_ORDERS['d02.com']}
+
+
+def test_blocked_domains_report_their_nameservers_when_read_domains_not_in_the_account_do_not(registrar):
+    registrar.domains.update(ODD_ORDERS)
+    registrar.states = {'d01.com': {'UpdateProhibitionLock': 'OPEN'}, 'd02.com': 'denied'}
+    request = NameserverRequest(OptionAdapter.from_dict({
+        'domains': ['d00.com', 'd01.com', 'd02.com', 'gone.example'], 'nameservers': TARGET.nameservers,
+        'batch_size': 100, 'wait_timeout': 60, 'poll_interval': 8, 'max_poll_interval': 30, 'fail_on_blocked': False}))
+    result = run_nameserver_change(make_client(registrar), request, check_mode=True)
+    assert sorted(result['domains_blocked']) == ['d01.com', 'd02.com', 'gone.example']
+    assert result['nameservers_before'] == {'d00.com': ODD_ORDERS['d00.com'], 'd01.com': ODD_ORDERS['d01.com']}
+    assert sorted(result['targets']) == ['d00.com', 'd01.com', 'd02.com', 'gone.example']
+    assert submissions(registrar) == 0

@@ -38,7 +38,7 @@ def test_closing_appends_one_completed_record_and_the_next_run_adopts_nothing(tm
     closing = {'started': '2026-12-02T10:00:00Z', 'report': 'reports/r.json'}
     result = close_migration(request(state_file=str(path), close_migration=closing))
     assert result['changed'] is True and result['task_nos'] == [] and result['api_calls'] == 0
-    record = {'event': 'completed', 'started': '2026-12-02T10:00:00Z', 'report': 'reports/r.json'}
+    record = {'event': 'completed', 'started': '2026-12-02T10:00:00Z', 'report': 'reports/r.json', 'kind': 'migration'}
     assert result['completed'] == record
     lines = path.read_text().splitlines()
     assert len(lines) == 3 and json.loads(lines[-1]) == record
@@ -50,14 +50,26 @@ def test_values_not_given_are_left_out_and_check_mode_writes_nothing(tmp_path):
     state_with_a_submission(path)
     before = path.read_text()
     result = close_migration(request(state_file=str(path), close_migration={'started': None, 'report': None}), check_mode=True)
-    assert result['completed'] == {'event': 'completed'} and result['changed'] is True
+    assert result['completed'] == {'event': 'completed', 'kind': 'migration'} and result['changed'] is True
     assert path.read_text() == before
 
 
 def test_a_missing_state_file_is_created(tmp_path):
     path = tmp_path / 'new' / 'state.jsonl'
     close_migration(request(state_file=str(path), close_migration={}))
-    assert json.loads(path.read_text()) == {'event': 'completed'}
+    assert json.loads(path.read_text()) == {'event': 'completed', 'kind': 'migration'}
+
+
+@pytest.mark.parametrize('options, kind', [
+    ({'close_migration': {'kind': 'rollback'}}, 'rollback'),
+    ({'close_migration': {}, 'run_kind': 'rollback'}, 'rollback'),
+    ({'close_migration': {'kind': 'migration'}, 'run_kind': 'rollback'}, 'migration'),
+], ids=['own-kind', 'run-kind', 'own-kind-wins'])
+def test_the_completed_record_says_what_kind_of_run_it_closes(tmp_path, options, kind):
+    path = tmp_path / 'state.jsonl'
+    result = close_migration(request(state_file=str(path), **options))
+    assert result['completed'] == {'event': 'completed', 'kind': kind}
+    assert json.loads(path.read_text()) == {'event': 'completed', 'kind': kind}
 
 
 @pytest.mark.parametrize('options, fragment', [
@@ -65,6 +77,10 @@ def test_a_missing_state_file_is_created(tmp_path):
     ({'close_migration': {}, 'state_file': 's', 'domains': ['example.com']}, 'domains and close_migration are mutually exclusive'),
     ({'close_migration': {'report': 7}, 'state_file': 's'}, 'Invalid value 7 for option close_migration.report: expected a string'),
     ({'nameservers': ['ns1.example.org']}, 'Option domains is required (unless close_migration'),
+    ({'close_migration': {'kind': 'undo'}, 'state_file': 's'},
+     "Invalid value 'undo' for option close_migration.kind: expected one of migration, rollback."),
+    ({'domains': ['example.com'], 'nameservers': ['ns1.example.org'], 'run_kind': 'back'},
+     "Invalid value 'back' for option run_kind: expected one of migration, rollback."),
 ])
 def test_bad_close_options_are_named(options, fragment):
     with pytest.raises(DomainConfigError) as raised:

@@ -48,8 +48,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._names import (
+    SINGLE_TARGET_OPTIONS,
     lenient_name,
     nameserver_key,
+    validate_domain_targets,
     validate_domains,
     validate_nameservers,
 )
@@ -310,17 +312,19 @@ class NameserverChange(object):
     """Plan and carry out a nameserver change for a list of domains.
 
     ``client`` is a DomainClient; ``clock_ms`` returns wall-clock milliseconds (task lists are
-    filtered by creation day); ``sleep`` waits between reconciliation attempts.
+    filtered by creation day); ``sleep`` waits between reconciliation attempts. One change has one target;
+    ``run_nameserver_change`` runs one per target of ``domain_nameservers`` on one SubmissionLog (``state``).
     """
 
     def __init__(self, client, domains, target, batch_size=100, state_file=None, log=None,
-                 clock_ms=None, sleep=time.sleep, check_mode=False, kind=MIGRATION):
+                 clock_ms=None, sleep=time.sleep, check_mode=False, kind=MIGRATION, state=None):
         self.client = client
         self.domains = list(domains)
         self.target = target
         self.batch_size = batch_size
         self.kind = kind
-        self.state = SubmissionLog(state_file, read_only=check_mode)
+        # ``state``: a SubmissionLog shared with the changes of the other targets of one run (one state file)
+        self.state = state if state is not None else SubmissionLog(state_file, read_only=check_mode)
         self.log = log or (lambda message: None)
         self.clock_ms = clock_ms or (lambda: int(time.time() * 1000))
         self.sleep = sleep
@@ -639,16 +643,24 @@ class NameserverRequest(object):
         self.state_file = get('state_file') or None
         self.run_kind = validate_run_kind(options.get_option_default('run_kind', MIGRATION))
         self.close_migration = get('close_migration')
+        per_domain = get('domain_nameservers')
         if self.close_migration is not None:
-            if get('domains') is not None:
-                raise DomainConfigError('Options domains and close_migration are mutually exclusive: a migration is '
-                                        'closed by a task of its own, after its report.', option='close_migration')
+            for name in ('domains', 'domain_nameservers'):
+                if get(name) is not None:
+                    raise DomainConfigError('Options %s and close_migration are mutually exclusive: a migration is '
+                                            'closed by a task of its own, after its report.' % name, option='close_migration')
             self._validate_close()
             return
-        if get('domains') is None:
-            raise DomainConfigError('Option domains is required (unless close_migration closes a migration).', option='domains')
-        self.domains = validate_domains(get('domains'))
-        self.target = target_from_options(get('nameservers'), get('aliyun_dns'))
+        if per_domain is not None:
+            # {domain: hostnames or None (Alibaba Cloud DNS)} in input order; refuses domains/nameservers/aliyun_dns
+            targets = validate_domain_targets(per_domain, dict((name, get(name)) for name in SINGLE_TARGET_OPTIONS))
+            self.groups = group_by_target((domain, Target(names, names is None)) for domain, names in targets.items())
+        elif get('domains') is None:
+            raise DomainConfigError('One of domains (with nameservers or aliyun_dns=true) or domain_nameservers is required '
+                                    '(unless close_migration closes a migration).', option='domains')
+        else:
+            self.groups = [(target_from_options(get('nameservers'), get('aliyun_dns')), validate_domains(get('domains')))]
+        self.domains = [domain for dummy, domains in self.groups for domain in domains]
         self.batch_size = validate_batch_size(get('batch_size'))
         self.wait_options = validate_wait_options(get('wait_timeout'), get('poll_interval'), get('max_poll_interval'))
         self.wait = bool(get('wait'))
@@ -671,6 +683,19 @@ def validate_run_kind(value, option='run_kind'):
     if value not in RUN_KINDS:
         raise invalid_value(option, value, 'one of %s' % ', '.join(RUN_KINDS))
     return value
+
+
+def group_by_target(pairs):
+    """``[(Target, [domains])]`` from ``(domain, Target)`` pairs: one group per target (same ``key``: order, case
+    and a trailing dot do not matter), in the order each target is first seen, its domains in input order."""
+    groups = {}
+    order = []
+    for domain, target in pairs:
+        if target.key not in groups:
+            groups[target.key] = (target, [])
+            order.append(target.key)
+        groups[target.key][1].append(domain)
+    return [groups[key] for key in order]
 
 
 def close_migration(request, check_mode=False):
@@ -730,45 +755,87 @@ class DomainsBlockedError(DomainError):
 def run_nameserver_change(client, request, log=None, check_mode=False, diff=False, progress=None):
     """Plan, submit and (if asked) wait as ``request`` says; the module's result dict.
 
-    Failures raise a DomainError whose ``result`` attribute holds what was decided and submitted so far
-    (``changed`` is true exactly when something was submitted).
+    One NameserverChange per target (``request.groups``), all on one client and one SubmissionLog: every group
+    is planned before anything is sent (a domain pending elsewhere refuses the whole run), then the groups
+    submit in turn, and one wait covers every task number. Failures raise a DomainError whose ``result``
+    attribute holds what was decided and submitted so far, every group's (``changed`` is true exactly when
+    something was submitted; a group that an error kept from submitting lists no ``domains_changed``).
     """
+    state = SubmissionLog(request.state_file, read_only=check_mode)
+    changes = []
+    unsent = []
     result = empty_change_result()
-    change = None
     try:
-        change = NameserverChange(client, request.domains, request.target, batch_size=request.batch_size,
-                                  state_file=request.state_file, log=log, check_mode=check_mode, kind=request.run_kind)
-        change.plan()
-        result.update(change.result())
-        if change.blocked:
-            raise PendingElsewhereError(change.blocked)
-        result['changed'] = change.changed
+        for target, domains in request.groups:
+            change = NameserverChange(client, domains, target, batch_size=request.batch_size, log=log,
+                                      check_mode=check_mode, kind=request.run_kind, state=state)
+            changes.append(change)
+            change.plan()
+        result.update(merge_change_results(changes))
+        pending_elsewhere = result['domains_pending_elsewhere']
+        if pending_elsewhere:
+            raise PendingElsewhereError(pending_elsewhere)
+        changed = any(change.changed for change in changes)
+        result['changed'] = changed
         if diff:
-            result['diff'] = change.diff()
-        waits = request.wait and change.task_nos
-        if check_mode or not change.changed and not waits:
-            _raise_if_blocked(change, request)
+            result['diff'] = merge_diffs(change.diff() for change in changes)
+        waits = request.wait and result['task_nos']
+        if check_mode or not changed and not waits:
+            _raise_if_blocked(result, request)
             return result
-        if change.changed:
-            change.submit()
-        result.update(change.result())
-        if request.wait and change.task_nos:
-            waited = wait_for_results(client, change.task_nos, *request.wait_options, log=log, progress=progress)
+        unsent = [change for change in changes if change.changed]
+        while unsent:
+            unsent[0].submit()
+            unsent.pop(0)
+        result.update(merge_change_results(changes))
+        if request.wait and result['task_nos']:
+            waited = wait_for_results(client, result['task_nos'], *request.wait_options, log=log, progress=progress)
             result.update(waited)
             failed = [item for item in waited['task_results'] if item.get('task_status_code') == DETAIL_FAILURE]
             if failed:
                 raise ChangeFailedError(failed, len(waited['task_results']))
-        _raise_if_blocked(change, request)
+        _raise_if_blocked(result, request)
     except DomainError as error:
-        if change is not None:
-            result.update(change.result())
-            result['changed'] = bool(change.submitted)
+        if changes:
+            # the group that failed reports what it sent; the groups after it sent nothing
+            result.update(merge_change_results(changes, unsent=unsent[1:]))
+            result['changed'] = any(change.submitted for change in changes)
         error.result = result
         raise
     return result
 
 
-def _raise_if_blocked(change, request):
+def merge_change_results(changes, unsent=()):
+    """One result of the changes of one run (one per target): lists and task numbers concatenated in group order,
+    dicts merged; ``nameservers`` the target's display when there is one group, else [] (``targets`` tells).
+    ``unsent``: changes kept from submitting by an error, whose ``domains_changed`` were not sent."""
+    merged = dict((key, []) for key in ('task_nos', 'domains_changed', 'domains_unchanged'))
+    merged.update((key, {}) for key in MERGED_DICTS)
+    for change in changes:
+        part = change.result()
+        if change in unsent:
+            part['domains_changed'] = []
+        merged['task_nos'].extend(task_no for task_no in part['task_nos'] if task_no not in merged['task_nos'])
+        merged['domains_changed'].extend(part['domains_changed'])
+        merged['domains_unchanged'].extend(part['domains_unchanged'])
+        for key in MERGED_DICTS:
+            merged[key].update(part[key])
+    merged['nameservers'] = changes[0].target.display() if len(changes) == 1 else []
+    return merged
+
+
+MERGED_DICTS = ('domains_adopted', 'domains_pending_elsewhere', 'domains_blocked', 'nameservers_before', 'targets')
+
+
+def merge_diffs(diffs):
+    merged = {'before': {}, 'after': {}}
+    for diff in diffs:
+        merged['before'].update(diff['before'])
+        merged['after'].update(diff['after'])
+    return merged
+
+
+def _raise_if_blocked(result, request):
     """Fail at the end, after the other domains were submitted (and waited for), naming those that cannot change."""
-    if change.domains_blocked and request.fail_on_blocked:
-        raise DomainsBlockedError(change.domains_blocked, bool(change.submitted) or bool(change.to_submit))
+    if result['domains_blocked'] and request.fail_on_blocked:
+        raise DomainsBlockedError(result['domains_blocked'], bool(result['domains_changed']))

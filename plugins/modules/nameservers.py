@@ -44,9 +44,24 @@ options:
       - Domain names to change. Internationalised names are converted to punycode.
       - Every name is validated before any call; invalid names are all reported at once.
       - A domain that is not in the account is reported in RV(domains_blocked), not submitted.
-      - Required, unless O(close_migration) is given.
+      - Required, unless O(domain_nameservers) or O(close_migration) is given.
     type: list
     elements: str
+  domain_nameservers:
+    description:
+      - Each domain mapped to its own target, a list of nameserver hostnames (as in O(nameservers)) or the
+        string V(aliyun_dns) (Alibaba Cloud DNS, as O(aliyun_dns=true)), instead of O(domains) with one target.
+        Mutually exclusive with O(domains), O(nameservers) and O(aliyun_dns).
+      - The domains are grouped by target (the same hostnames in any order, case or with a trailing dot are one
+        target), in the order each target is first seen. Every group is read and checked before anything is
+        submitted; then each group is submitted in its own tasks (a task has one target), all recorded in the one
+        O(state_file), and O(wait=true) waits once for every task number.
+      - Keys are checked like O(domains), values like O(nameservers); a domain given twice (in any spelling) is
+        refused.
+      - A rollback moves each domain back to the nameservers recorded for it; domains with different ones are
+        one group each.
+    type: dict
+    version_added: 0.1.0
   nameservers:
     description:
       - The nameserver hostnames the domains should use, for example C(ns1.example.net).
@@ -165,7 +180,7 @@ attributes:
     details: Reads the current nameservers and predicts C(changed) and RV(domains_changed); submits nothing.
   diff_mode:
     support: full
-    details: Shows the nameservers before and after, per domain that changes.
+    details: Shows the nameservers before and after, per domain that changes (of every group of O(domain_nameservers)).
   platform:
     platforms: all
 notes:
@@ -175,6 +190,7 @@ notes:
 seealso:
   - module: aliyun.domain.domain_task_result
   - module: aliyun.domain.ack
+  - module: aliyun.domain.delegation_info
 '''
 
 EXAMPLES = r'''
@@ -208,6 +224,16 @@ EXAMPLES = r'''
     batch_size: 100
     state_file: /var/lib/dns-migration/submissions.jsonl
 
+- name: Give domains targets of their own (one task per target, one wait)
+  aliyun.domain.nameservers:
+    domain_nameservers:
+      example.com: [ns1.example.org, ns2.example.org]
+      example.net: [ns1.example.org, ns2.example.org]
+      example.org: aliyun_dns
+    state_file: /var/lib/dns-migration/submissions.jsonl
+    wait: true
+  register: per_domain
+
 - name: After the report, close the migration so that the next run starts a new one
   aliyun.domain.nameservers:
     state_file: /var/lib/dns-migration/submissions.jsonl
@@ -218,7 +244,8 @@ EXAMPLES = r'''
 RETURN = r'''
 task_nos:
   description:
-    - Task numbers of this change, in submission order. Includes tasks recorded in O(state_file)
+    - Task numbers of this change, in submission order (with O(domain_nameservers), group after group). Includes tasks
+      recorded in O(state_file)
       (adopted) and a task whose lost answer was found again. Empty when nothing needed a change.
   returned: always
   type: list
@@ -255,7 +282,9 @@ domains_blocked:
   type: dict
   sample: {"locked.example": "update prohibition lock is on: turn it off in the console first", "gone.example": "not in this account"}
 nameservers:
-  description: The requested nameservers, normalised; C(["Alibaba Cloud DNS"]) with O(aliyun_dns=true).
+  description:
+    - The requested nameservers, normalised; C(["Alibaba Cloud DNS"]) with O(aliyun_dns=true).
+    - With O(domain_nameservers), the one target when every domain shares it, else V([]) (see RV(targets)).
   returned: always
   type: list
   elements: str
@@ -271,7 +300,8 @@ nameservers_before:
   sample: {"example.com": ["dns1.hichina.com", "dns2.hichina.com"], "example.net": ["ns2.example.org", "ns1.example.org"]}
   version_added: 0.1.0
 targets:
-  description: Every domain of O(domains) mapped to the nameservers it should use (as RV(nameservers) shows them).
+  description: Every domain of O(domains) or O(domain_nameservers) mapped to the nameservers it should use (shown as RV(nameservers)
+    shows a target).
   returned: always
   type: dict
   sample: {"example.com": ["ns1.example.org", "ns2.example.org"], "example.net": ["ns1.example.org", "ns2.example.org"]}
@@ -336,6 +366,7 @@ def main():
     module = AliyunDomainModule(
         argument_spec=dict(
             domains=dict(type='list', elements='str'),
+            domain_nameservers=dict(type='dict'),
             nameservers=dict(type='list', elements='str'),
             aliyun_dns=dict(type='bool', default=False),
             batch_size=dict(type='int', default=100),

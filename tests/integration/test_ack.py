@@ -12,9 +12,9 @@ __metaclass__ = type
 
 import json
 
-import pytest
-
 from emulator.client import SignedClient
+
+from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
 
 DOMAINS = ['example-%05d.com' % number for number in range(1, 5)]
 
@@ -321,14 +321,10 @@ OURS_BY_TASK = CHANGE_AND_WAIT + """
 
 def submit_with_official_sdk(emulator, domains):
     """A CHG_DNS task of "another tool": the official SDK, unchanged, in the same account."""
-    models = pytest.importorskip('alibabacloud_domain20180129.models')
-    sdk_client = pytest.importorskip('alibabacloud_domain20180129.client')
-    open_api_models = pytest.importorskip('alibabacloud_tea_openapi.models')
-    config = open_api_models.Config(access_key_id=emulator.access_key_id, access_key_secret=emulator.access_key_secret,
-                                    endpoint='%s:%d' % (emulator.host, emulator.port), protocol='http')
+    client, models = official_sdk(emulator)
     request = models.SaveBatchTaskForModifyingDomainDnsRequest(
         domain_name=domains, aliyun_dns=False, domain_name_server=['ns1.other-tool.example', 'ns2.other-tool.example'])
-    return sdk_client.Client(config).save_batch_task_for_modifying_domain_dns(request).body.task_no
+    return client.save_batch_task_for_modifying_domain_dns(request).body.task_no
 
 
 def test_task_no_leaves_a_task_of_the_official_sdk_alone(emulator, run_playbook):

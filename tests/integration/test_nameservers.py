@@ -163,7 +163,13 @@ BAD_INPUT = """
     ({'domains': ['example-00001.com']}, ['One of nameservers']),
     ({'domains': ['example-00001.com'], 'nameservers': TARGET, 'batch_size': 0}, ['batch_size', '0', 'from 1 to 1000']),
     ({'domains': [], 'nameservers': TARGET}, ['at least 1 domain']),
-], ids=['domains', 'nameservers', 'both-targets', 'no-target', 'batch-size', 'empty'])
+    ({'domain_nameservers': {'example-00001.com': TARGET}, 'domains': ['example-00002.com']},
+     ['Option domain_nameservers is mutually exclusive with domains, nameservers and aliyun_dns (given: domains)']),
+    ({'domain_nameservers': {'example-00001.com': 'ns1.example.org'}},
+     ["Invalid value 'ns1.example.org' for option domain_nameservers.example-00001.com: expected a list of nameserver "
+      "hostnames or the string aliyun_dns."]),
+], ids=['domains', 'nameservers', 'both-targets', 'no-target', 'batch-size', 'empty', 'per-domain-and-domains',
+        'per-domain-string'])
 def test_bad_input_fails_clearly_and_submits_nothing(emulator, run_playbook, arguments, fragments):
     run = run_playbook(BAD_INPUT, emulator=emulator, extra_vars={'arguments': arguments})
     result = run.task('Try it')

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
+
 TARGET = ['ns1.example.org', 'ns2.example.org']
 # the nameservers each domain has before the change, in the order the registrar lists them
 BEFORE = {
@@ -103,3 +105,70 @@ def test_the_state_file_records_each_domains_nameservers_before_exactly_and_in_o
     assert second['summary']['succeeded'] == len(BEFORE)
     assert second['nameservers_before'] == dict(BEFORE, **ON_TARGET)
     assert submissions(emulator) == dict((domain, 1) for domain in BEFORE)
+
+
+# per-domain targets (domain_nameservers): two groups in one task, interleaved in the map
+
+GROUP_A = ['ns1.group-a.example', 'ns2.group-a.example']
+GROUP_B = ['ns1.group-b.example', 'ns2.group-b.example', 'ns3.group-b.example']
+# three domains go to A, six to B (more than a few: read from the domain list), in one map, interleaved
+PER_DOMAIN = dict([('example-%05d.com' % number, GROUP_A if number in (1, 4, 9) else GROUP_B) for number in range(1, 10)])
+
+PER_DOMAIN_PLAYBOOK = """
+- name: Targets of their own
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Each domain to its own target
+      aliyun.domain.nameservers:
+        domain_nameservers: "{{ per_domain }}"
+        batch_size: 4
+        state_file: "{{ state_file }}"
+        wait: "{{ not ansible_check_mode }}"
+        wait_timeout: 60
+        poll_interval: 0.5
+      register: change
+"""
+
+
+def registrar_nameservers(emulator, domain):
+    """What the official SDK, unchanged, reads for the domain (QueryDomainByDomainName)."""
+    client, models = official_sdk(emulator)
+    return client.query_domain_by_domain_name(models.QueryDomainByDomainNameRequest(domain_name=domain)).body.dns_list.dns
+
+
+def test_two_groups_of_domains_each_end_at_their_own_target_in_one_task(emulator, run_playbook, tmp_path):
+    state_file = tmp_path / 'state.jsonl'
+    extra_vars = {'per_domain': PER_DOMAIN, 'state_file': str(state_file)}
+    group_a = [domain for domain, target in PER_DOMAIN.items() if target == GROUP_A]
+    group_b = [domain for domain, target in PER_DOMAIN.items() if target == GROUP_B]
+
+    predicted = run_playbook(PER_DOMAIN_PLAYBOOK, emulator=emulator, extra_vars=extra_vars, check=True, diff=True)
+    predicted.assert_success()
+    check = predicted.task('Each domain to its own target')
+    assert check['changed'] is True and check['task_nos'] == [] and check['domains_changed'] == group_a + group_b
+    assert check['diff']['after'] == PER_DOMAIN
+    assert check['diff']['before'] == dict((domain, ['dns1.hichina.com', 'dns2.hichina.com']) for domain in PER_DOMAIN)
+    assert submissions(emulator) == {} and not state_file.exists()
+
+    run = run_playbook(PER_DOMAIN_PLAYBOOK, emulator=emulator, extra_vars=extra_vars)
+    run.assert_success()
+    result = run.task('Each domain to its own target')
+    assert result['changed'] is True
+    # group A (3 domains) is one task, group B (6 domains, batch_size 4) two
+    assert len(result['task_nos']) == 3 and len(set(result['task_nos'])) == 3
+    assert result['domains_changed'] == group_a + group_b
+    assert result['nameservers'] == [] and result['targets'] == PER_DOMAIN
+    assert result['summary'] == {'total': 9, 'succeeded': 9, 'failed': 0, 'pending': 0}
+    intents = state_records(state_file, 'intent')
+    assert [(intent['domains'], intent['target']['nameservers']) for intent in intents] == [
+        (group_a, GROUP_A), (group_b[:4], GROUP_B), (group_b[4:], GROUP_B)]
+    for domain, target in PER_DOMAIN.items():
+        assert registrar_nameservers(emulator, domain) == target
+
+    again = run_playbook(PER_DOMAIN_PLAYBOOK, emulator=emulator, extra_vars=extra_vars)
+    again.assert_success()
+    rerun = again.task('Each domain to its own target')
+    assert rerun['changed'] is False and rerun['task_nos'] == result['task_nos']
+    assert sorted(rerun['domains_adopted']) == sorted(PER_DOMAIN)
+    assert submissions(emulator) == dict((domain, 1) for domain in PER_DOMAIN)

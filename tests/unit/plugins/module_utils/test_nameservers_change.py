@@ -11,6 +11,7 @@ import json
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._client import DomainClient
+from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     MAX_RESUBMISSIONS,
     NameserverChange,
@@ -38,12 +39,16 @@ class FakeRegistrar(object):
         self.lost_submissions = 0
         self.task_list_unavailable = False
         self.reject_submission = None
+        # with reject_submission: how many submissions are accepted before the refusals start
+        self.accepted_before_rejecting = 0
         # older answers spell the task number taskNo
         self.task_no_key = 'TaskNo'
         # name -> fields of the by-name answer (locks and statuses), or 'denied' (HTTP 403 Forbidden.RAM)
         self.states = {}
         # names whose answers (by name and in the list) carry no DnsList
         self.without_dns = set()
+        # the target of each submission: 'aliyun_dns' or the DomainNameServer list
+        self.targets_sent = []
 
     def add_task(self, domains, pending=True):
         task_no = 'T%d' % (len(self.tasks) + 1)
@@ -92,9 +97,12 @@ class FakeRegistrar(object):
             task = [task for task in self.tasks if task['TaskNo'] == query['TaskNo']][0]
             return self.page(request, task['details'], 'TaskDetail')
         if action == 'SaveBatchTaskForModifyingDomainDns':
-            if self.reject_submission:
+            if self.reject_submission and len(self.tasks) >= self.accepted_before_rejecting:
                 return json_response({'RequestId': 'rej', 'Code': self.reject_submission, 'Message': 'bad'}, status=400)
             domains = [value for name, value in sorted(query.items(), key=lambda kv: kv[0]) if name.startswith('DomainName.')]
+            self.targets_sent.append('aliyun_dns' if query.get('AliyunDns') == 'true' else [
+                query[name] for name in sorted((name for name in query if name.startswith('DomainNameServer.')),
+                                               key=lambda name: int(name.split('.')[1]))])
             if self.lost_submissions:
                 self.lost_submissions -= 1
                 return None, None, None
@@ -383,3 +391,151 @@ def test_blocked_domains_report_their_nameservers_when_read_domains_not_in_the_a
     assert result['nameservers_before'] == {'d00.com': ODD_ORDERS['d00.com'], 'd01.com': ODD_ORDERS['d01.com']}
     assert sorted(result['targets']) == ['d00.com', 'd01.com', 'd02.com', 'gone.example']
     assert submissions(registrar) == 0
+
+
+# per-domain targets (domain_nameservers): one change per target, one state file, one client
+
+
+OTHER = ['ns1.other.example', 'ns2.other.example']
+OLD_ELSEWHERE = ['b.ns.example', 'a.ns.example']
+WAIT_OPTIONS = {'batch_size': 100, 'wait_timeout': 60, 'poll_interval': 8, 'max_poll_interval': 30, 'fail_on_blocked': True}
+
+
+def per_domain_request(domain_nameservers, **options):
+    values = dict(WAIT_OPTIONS, domain_nameservers=domain_nameservers)
+    values.update(options)
+    return NameserverRequest(OptionAdapter.from_dict(values))
+
+
+def test_domains_are_grouped_by_target_in_the_order_each_target_is_first_seen():
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': 'aliyun_dns', 'D02.com.': ['NS2.example.org.', 'ns1.example.org'],
+                                  'd03.com': OTHER, 'd04.com': 'aliyun_dns'})
+    assert [(target.key, domains) for target, domains in request.groups] == [
+        (TARGET.key, ['d00.com', 'd02.com']), ('aliyun_dns', ['d01.com', 'd04.com']), (Target(OTHER).key, ['d03.com'])]
+    assert request.groups[0][0].nameservers == TARGET.nameservers
+    assert request.domains == ['d00.com', 'd02.com', 'd01.com', 'd04.com', 'd03.com']
+
+
+@pytest.mark.parametrize('options, fragment', [
+    ({'domains': ['d00.com']}, 'Option domain_nameservers is mutually exclusive with domains, nameservers and aliyun_dns '
+                               '(given: domains)'),
+    ({'nameservers': OTHER, 'aliyun_dns': True}, '(given: nameservers, aliyun_dns)'),
+    ({'domain_nameservers': {}}, 'Invalid value {} for option domain_nameservers: expected a map of domain name to a list'),
+    ({'domain_nameservers': {'d00.com': 'ns1.example.org'}},
+     "Invalid value 'ns1.example.org' for option domain_nameservers.d00.com: expected a list of nameserver hostnames or "
+     "the string aliyun_dns."),
+    ({'domain_nameservers': {'d00.com': 7}}, 'Invalid value 7 for option domain_nameservers.d00.com'),
+    ({'domain_nameservers': {'d00.com': []}}, 'option domain_nameservers.d00.com: expected a list of at least 1 nameserver'),
+    ({'domain_nameservers': {'d00.com': ['192.0.2.1']}}, "option domain_nameservers.d00.com: '192.0.2.1' is an IP address"),
+    ({'domain_nameservers': {'bad name.com': OTHER}}, "Invalid values for option domain_nameservers: 'bad name.com' label"),
+    ({'domain_nameservers': {'d00.com': OTHER, 'D00.com': OTHER}}, 'd00.com is given twice'),
+    ({'domain_nameservers': {'d00.com': OTHER}, 'close_migration': {}, 'state_file': 's'},
+     'Options domain_nameservers and close_migration are mutually exclusive'),
+], ids=['domains', 'targets', 'empty', 'string', 'number', 'empty-list', 'address', 'bad-domain', 'twice', 'close'])
+def test_bad_per_domain_targets_are_refused_in_one_line_naming_the_option(options, fragment):
+    options = dict(options)
+    mapping = options.pop('domain_nameservers', {'d00.com': OTHER})
+    with pytest.raises(DomainConfigError) as raised:
+        per_domain_request(mapping, **options)
+    assert fragment in str(raised.value) and '\n' not in str(raised.value)
+
+
+def test_each_group_is_one_submission_to_its_own_target_and_the_results_are_merged(registrar, tmp_path):
+    registrar.domains.update(ODD_ORDERS)
+    state = tmp_path / 'state.jsonl'
+    registrar.domains['d05.com'] = list(OTHER)
+    # d03.com starts on Alibaba Cloud DNS (hichina.com): unchanged in the aliyun_dns group
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': OTHER, 'd02.com': TARGET.nameservers,
+                                  'd04.com': 'aliyun_dns', 'd05.com': OTHER, 'd03.com': 'aliyun_dns'}, state_file=str(state))
+    result = run_nameserver_change(make_client(registrar), request, diff=True)
+    assert registrar.targets_sent == [TARGET.nameservers, OTHER, 'aliyun_dns']
+    assert [[detail['DomainName'] for detail in task['details']] for task in registrar.tasks] == [
+        ['d00.com', 'd02.com'], ['d01.com'], ['d04.com']]
+    assert result['changed'] is True and result['task_nos'] == ['T1', 'T2', 'T3']
+    assert result['domains_changed'] == ['d00.com', 'd02.com', 'd01.com', 'd04.com']
+    assert result['domains_unchanged'] == ['d05.com', 'd03.com']
+    assert result['nameservers'] == []
+    assert result['targets'] == {'d00.com': TARGET.nameservers, 'd02.com': TARGET.nameservers, 'd01.com': OTHER,
+                                 'd05.com': OTHER, 'd04.com': ['Alibaba Cloud DNS'], 'd03.com': ['Alibaba Cloud DNS']}
+    assert result['nameservers_before'] == dict((name, registrar.domains[name]) for name in result['targets'])
+    assert result['diff']['after'] == dict((name, result['targets'][name]) for name in result['domains_changed'])
+    assert sorted(result['diff']['before']) == sorted(result['domains_changed'])
+    intents = state_records(state, 'intent')
+    assert [(intent['target'], intent['domains'], intent['before']) for intent in intents] == [
+        ({'aliyun_dns': False, 'nameservers': TARGET.nameservers}, ['d00.com', 'd02.com'],
+         {'d00.com': ODD_ORDERS['d00.com'], 'd02.com': ODD_ORDERS['d02.com']}),
+        ({'aliyun_dns': False, 'nameservers': OTHER}, ['d01.com'], {'d01.com': ODD_ORDERS['d01.com']}),
+        ({'aliyun_dns': True, 'nameservers': []}, ['d04.com'], {'d04.com': ODD_ORDERS['d04.com']})]
+    # the next run adopts every group's task from the one state file and sends nothing
+    again = run_nameserver_change(make_client(registrar), request)
+    assert again['changed'] is False and again['task_nos'] == ['T1', 'T2', 'T3'] and submissions(registrar) == 3
+    assert again['domains_adopted'] == {'d00.com': 'T1', 'd02.com': 'T1', 'd01.com': 'T2', 'd04.com': 'T3'}
+
+
+def test_one_shared_target_is_returned_as_nameservers(registrar):
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': ['ns2.example.org', 'ns1.example.org']})
+    result = run_nameserver_change(make_client(registrar), request, check_mode=True)
+    assert result['nameservers'] == TARGET.nameservers and submissions(registrar) == 0
+    assert result['domains_changed'] == ['d00.com', 'd01.com']
+
+
+def test_a_run_interrupted_after_the_first_group_adopts_its_pending_task_and_submits_the_rest(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    # the first group was submitted (its task still pending), then the run stopped
+    make_change(registrar, ['d00.com'], state_file=state).plan().submit()
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': OTHER}, state_file=state)
+    result = run_nameserver_change(make_client(registrar), request)
+    # the first group's task is this run's own: not a foreign pending task for either group
+    assert result['domains_pending_elsewhere'] == {} and result['domains_adopted'] == {'d00.com': 'T1'}
+    assert result['task_nos'] == ['T1', 'T2'] and result['domains_changed'] == ['d01.com']
+    assert registrar.targets_sent == [TARGET.nameservers, OTHER]
+
+
+def test_adoption_is_per_target_a_domain_recorded_for_another_target_is_submitted_again(registrar, tmp_path):
+    state = str(tmp_path / 'state.jsonl')
+    make_change(registrar, ['d00.com', 'd01.com'], state_file=state).plan().submit()
+    for detail in registrar.tasks[0]['details']:
+        detail['TaskStatusCode'] = 2
+    registrar.tasks[0]['TaskStatusCode'] = 3
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': OTHER}, state_file=state)
+    result = run_nameserver_change(make_client(registrar), request)
+    assert result['domains_adopted'] == {'d00.com': 'T1'} and result['domains_changed'] == ['d01.com']
+    assert registrar.targets_sent == [TARGET.nameservers, OTHER]
+
+
+def test_a_domain_pending_elsewhere_in_any_group_stops_every_group_before_anything_is_sent(registrar):
+    registrar.add_task(['d02.com'])
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd02.com': OTHER})
+    with pytest.raises(DomainConfigError) as raised:
+        run_nameserver_change(make_client(registrar), request)
+    assert 'd02.com (task T1)' in str(raised.value) and submissions(registrar) == 0
+    result = raised.value.result
+    assert result['changed'] is False and result['domains_pending_elsewhere'] == {'d02.com': 'T1'}
+    assert result['targets'] == {'d00.com': TARGET.nameservers, 'd02.com': OTHER}
+
+
+def test_an_error_in_a_later_group_keeps_what_the_earlier_groups_submitted(registrar, tmp_path):
+    state = tmp_path / 'state.jsonl'
+    registrar.reject_submission = 'InvalidParameter'
+    registrar.accepted_before_rejecting = 1
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': OTHER, 'd02.com': 'aliyun_dns'},
+                                 state_file=str(state))
+    with pytest.raises(SubmissionError) as raised:
+        run_nameserver_change(make_client(registrar), request)
+    result = raised.value.result
+    assert result['changed'] is True and result['task_nos'] == ['T1']
+    # the second group's batch was refused, the third was never sent
+    assert result['domains_changed'] == ['d00.com'] and submissions(registrar) == 2
+    assert sorted(result['nameservers_before']) == ['d00.com', 'd01.com', 'd02.com']
+    assert [record['event'] for record in state_records(state)] == ['intent', 'submitted', 'intent', 'not_sent']
+
+
+def test_check_mode_sends_nothing_for_any_group_and_the_diff_shows_every_domain(registrar, tmp_path):
+    state = tmp_path / 'state.jsonl'
+    registrar.domains['d02.com'] = list(OLD_ELSEWHERE)
+    request = per_domain_request({'d00.com': TARGET.nameservers, 'd01.com': OTHER, 'd02.com': 'aliyun_dns'},
+                                 state_file=str(state))
+    result = run_nameserver_change(make_client(registrar), request, check_mode=True, diff=True)
+    assert result['changed'] is True and result['task_nos'] == [] and submissions(registrar) == 0 and not state.exists()
+    assert result['diff'] == {'before': {'d00.com': OLD, 'd01.com': OLD, 'd02.com': sorted(OLD_ELSEWHERE)},
+                              'after': {'d00.com': TARGET.nameservers, 'd01.com': OTHER, 'd02.com': ['Alibaba Cloud DNS']}}

@@ -9,7 +9,7 @@ import math
 import re
 import time
 
-from .render import Encoded, EncodedText, json_text
+from .render import Encoded, EncodedText, ItemList, json_text
 from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
 from .domain_states import block_of, fields_of, is_denied
 from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
@@ -362,7 +362,8 @@ def query_task_info_history(store, request):
     previous, rows, following = store.task_history(
         page_size, begin, end,
         integer(params, 'CreateTimeCursor', minimum=0), text(params, 'TaskNoCursor'))
-    answer = {'PageSize': page_size, 'Objects': [task_item(row, request.now, request.lang, history=True) for row in rows]}
+    answer = {'PageSize': page_size,
+              'Objects': ItemList([task_item(row, request.now, request.lang, history=True) for row in rows], 'TaskInfoHistory')}
     for key, row in (('CurrentPageCursor', rows[0] if rows else None), ('NextPageCursor', following),
                      ('PrePageCursor', previous)):
         if row is not None:
@@ -407,7 +408,7 @@ def query_task_detail_history(store, request):
         keys = [(item['DomainName'], item['TaskDetailNo']) for item in items]
         start = next((index for index, key in enumerate(keys) if key >= (cursor[0] or '', cursor[1] or '')), len(items))
     page = items[start:start + page_size]
-    answer = {'PageSize': page_size, 'Objects': page}
+    answer = {'PageSize': page_size, 'Objects': ItemList(page, 'TaskDetailHistory')}
     for key, index in (('CurrentPageCursor', start if page else None),
                        ('NextPageCursor', start + page_size if start + page_size < len(items) else None),
                        ('PrePageCursor', max(0, start - page_size) if start > 0 else None)):

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) aliyun.domain contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Answer bodies: JSON, or XML shaped like the service's documentation (lists repeat their element name)."""
+"""Answer bodies: JSON, or XML shaped like the service's documentation (lists repeat their element name, or sit in
+a wrapper element when the documentation names their items: ``ItemList``)."""
 
 import json
 from xml.sax.saxutils import escape
@@ -39,6 +40,21 @@ class EncodedText(object):
         return json.loads(self.json)
 
 
+class ItemList(list):
+    """A list that JSON shows as a plain array and XML as ``<Name><Item>..</Item>...</Name>``.
+
+    The cursor-paged answers (QueryTaskInfoHistory, QueryTaskDetailHistory) carry ``"Objects": [...]`` in JSON
+    (the SDK models) but their documented XML nests each object in an element named after its type:
+    ``<Objects><TaskInfoHistory>...</TaskInfoHistory></Objects>``.
+    """
+
+    __slots__ = ('item_name',)
+
+    def __init__(self, items, item_name):
+        super(ItemList, self).__init__(items)
+        self.item_name = item_name
+
+
 def json_text(value):
     return json.dumps(value, ensure_ascii=False, separators=(',', ':'))
 
@@ -65,7 +81,12 @@ def _scalar(value):
 def _element(name, value, out):
     if isinstance(value, EncodedText):
         value = value.decoded()
-    if isinstance(value, list):
+    if isinstance(value, ItemList):
+        out.append('<%s>' % name)
+        for item in value:
+            _element(value.item_name, item, out)
+        out.append('</%s>' % name)
+    elif isinstance(value, list):
         for item in value:
             _element(name, item, out)
     elif isinstance(value, dict):

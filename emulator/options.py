@@ -242,8 +242,9 @@ class Behaviour:
     # that cannot change is answered: its detail fails ("detail") or the whole batch is refused ("refuse").
     domain_states: tuple = ()
     blocked_submission: str = 'detail'
-    # Refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed).
-    refuse_in_progress: bool = False
+    # Refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed), as the
+    # service does; off only for tests that need overlapping submissions.
+    refuse_in_progress: bool = True
     # Seconds after a successful change during which QueryDomainByDomainName/QueryDomainList still show the old nameservers.
     read_lag: float = 0.0
 
@@ -333,8 +334,10 @@ def build_parser():
     parser.add_argument('--blocked-submission', default='detail', choices=BLOCKED_SUBMISSION_MODES,
                         help="a submission naming a domain that cannot change: its detail fails (detail, default) "
                              "or the whole batch is refused with a Code (refuse)")
-    parser.add_argument('--refuse-in-progress', action='store_true',
-                        help='refuse a submission naming a domain whose CHG_DNS change is still in progress (TaskIsBeingProcessed)')
+    parser.add_argument('--refuse-in-progress', action=argparse.BooleanOptionalAction, default=True,
+                        help='refuse a submission naming a domain whose CHG_DNS change is still in progress '
+                             '(TaskIsBeingProcessed), as the service does (default); --no-refuse-in-progress lets '
+                             'submissions overlap')
     parser.add_argument('--read-lag', default=0.0, metavar='SECONDS',
                         help='after a change succeeds, domain reads show the old nameservers for SECONDS (default 0)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')

@@ -34,7 +34,7 @@ PLAY = """
 
 
 def test_a_refused_batch_fails_in_one_line_naming_code_and_domains_and_is_never_resent(emulator_factory, run_playbook, tmp_path):
-    emulator = emulator_factory('--domains', '5', '--task-seconds', '1', '--refuse-in-progress')
+    emulator = emulator_factory('--domains', '5', '--task-seconds', '1')  # the emulator refuses by default
     emulator.seed(1, domains=[BUSY], task_seconds=4 * DAY, created_seconds_ago=3 * DAY)
     state_file = tmp_path / 'state.jsonl'
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""QueryTaskList as the SDK models have it: TaskBizType/TaskTypeCode, creation-time filters by whole days, five tries."""
+"""QueryTaskList as the SDK models have it: TaskBizType/TaskTypeCode, creation-time filters by whole days, five tries;
+TaskIsBeingProcessed for a domain whose change is in progress (the default)."""
 
 import time
 
@@ -37,3 +38,18 @@ def test_task_list_items_carry_the_models_fields_and_a_range_within_the_day_stil
 
 def test_a_detail_is_tried_five_times_by_default():
     assert parse_args([]).behaviour.max_tries == 5
+
+
+def test_a_domain_whose_change_is_in_progress_is_refused_by_default_and_only_when_switched_off_accepted(start_emulator):
+    assert parse_args([]).behaviour.refuse_in_progress is True
+    assert parse_args(['--no-refuse-in-progress']).behaviour.refuse_in_progress is False
+    params = dict(NAMESERVERS, **{'DomainName.1': 'example-00002.com', 'DomainName.2': 'example-00001.com'})
+    refusing = start_emulator('--task-seconds', '30').client()
+    assert refusing.call('SaveBatchTaskForModifyingDomainDns', dict(NAMESERVERS, **{'DomainName.1': 'example-00001.com'})).status == 200
+    refused = refusing.call('SaveBatchTaskForModifyingDomainDns', params)
+    assert (refused.status, refused.code) == (400, 'TaskIsBeingProcessed')
+    assert 'example-00001.com' in refused.body['Message']
+    assert refusing.call('QueryTaskList', {'PageNum': 1, 'PageSize': 10}).body['TotalItemNum'] == 1
+    overlapping = start_emulator('--task-seconds', '30', '--no-refuse-in-progress').client()
+    for _time in range(2):
+        assert overlapping.call('SaveBatchTaskForModifyingDomainDns', params).status == 200

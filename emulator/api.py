@@ -271,7 +271,8 @@ def domain_item(row, now, list_style, with_dns=True, states=()):
         # The by-name model types DomainGroupId as an integer; 0 is the emulator's "no group"
         item.update({'DomainGroupId': 0, 'DnsList': {'Dns': nameservers}, 'RealNameStatus': 'SUCCEED',
                      'DomainNameVerificationStatus': 'SUCCEED', 'RegistrantName': 'Emulator Test',
-                     'RegistrantOrganization': '', 'RegistrantUpdatingStatus': 'NORMAL',
+                     'RegistrantOrganization': '', 'ZhRegistrantName': '', 'ZhRegistrantOrganization': '',
+                     'RegistrantUpdatingStatus': 'NORMAL',
                      'TransferOutStatus': 'NORMAL', 'TransferProhibitionLock': 'CLOSE', 'UpdateProhibitionLock': 'CLOSE',
                      'DomainNameProxyService': False, 'PrivacyServiceStatus': 'CLOSE', 'CnnicPrivacyServiceStatus': 'CLOSE',
                      'Email': 'hostmaster@' + name, 'EmailVerificationStatus': 1,

@@ -187,6 +187,12 @@ notes:
   - Domains covered by a task recorded in O(state_file) are reported in RV(domains_adopted), whether
     or not they already use the requested nameservers, and that task's number is returned in
     RV(task_nos) so that its results can still be read and confirmed.
+  - A change in progress that this module did not record (found in C(QueryTaskList), or revealed by the
+    service's C(TaskIsBeingProcessed)) is never adopted, even when it might aim at the same nameservers,
+    because no answer of the API (C(QueryTaskList), C(QueryTaskDetailList), C(QueryTaskDetailHistory),
+    C(PollTaskResult)) carries the nameservers a task sets, so adopting it could report success for
+    domains that end on other nameservers. The module fails naming the domains; run it again once that
+    task has finished (its outcome is then read from the domains' nameservers).
 seealso:
   - module: aliyun.domain.domain_task_result
   - module: aliyun.domain.ack

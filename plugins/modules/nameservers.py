@@ -98,7 +98,7 @@ options:
       - Close the migration recorded in O(state_file) instead of changing anything, so that the next run
         with that file starts a new one (its earlier submissions are no longer adopted).
       - Appends one C(completed) record (with the values given here) to O(state_file) and makes no API
-        call. Requires O(state_file); mutually exclusive with O(domains). Not written in check mode.
+        call. Requires O(state_file); mutually exclusive with O(domains) and O(domain_nameservers). Not written in check mode.
       - Close a migration only once every domain has a final result and the results are kept (journal,
         report); the R(dns_migration role,ansible_collections.aliyun.domain.dns_migration_role) does so after its report.
     type: dict

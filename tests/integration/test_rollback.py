@@ -11,11 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import glob
 import json
-import os
 
 from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
+from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report
+from ansible_collections.aliyun.domain.tests.integration.role_runs import role_vars as shared_role_vars
 
 DOMAINS = ['example-%05d.com' % number for number in range(1, 51)]
 NEW = ['ns1.new.example', 'ns2.new.example']
@@ -31,13 +31,9 @@ ROLLBACK = '- import_playbook: aliyun.domain.rollback_dns\n'
 
 
 def role_vars(work_dir, **extra):
-    values = {
-        'dns_migration_domains': DOMAINS, 'dns_migration_nameservers': NEW, 'dns_migration_batch_size': 20,
-        'dns_migration_work_dir': str(work_dir), 'dns_migration_wait_timeout': 120,
-        'dns_migration_poll_interval': 0.2, 'dns_migration_max_poll_interval': 1,
-    }
+    values = {'dns_migration_domains': DOMAINS}
     values.update(extra)
-    return values
+    return shared_role_vars(work_dir, values.pop('dns_migration_nameservers', NEW), batch_size=20, **values)
 
 
 def seeded(emulator):
@@ -59,13 +55,8 @@ def submissions(emulator):
     return emulator.stats(details=False).get('submissions_per_domain') or {}
 
 
-def reports(work_dir, kind):
-    paths = sorted(glob.glob(os.path.join(str(work_dir), 'reports', 'dns-%s-*.json' % kind)))
-    result = []
-    for path in paths:
-        with open(path) as handle:
-            result.append(json.load(handle))
-    return result
+def rollback_report(work_dir):
+    return latest_report(work_dir, prefix='dns-rollback')[0]
 
 
 def assert_back(emulator, domains):
@@ -92,7 +83,7 @@ def test_migrate_fifty_roll_back_ten_then_the_rest_then_refuse_a_third(emulator_
     after_first = submissions(emulator)
     assert dict((domain, after_first[domain] - before_rollback.get(domain, 0)) for domain in CHOSEN) == dict.fromkeys(CHOSEN, 1)
     assert all(after_first.get(domain) == before_rollback.get(domain) for domain in rest)
-    report = reports(work, 'rollback')[-1]
+    report = rollback_report(work)
     assert report['title'] == 'DNS rollback report' and report['summary']['succeeded'] == 10
     records = dict((record['domain'], record) for record in report['domains'])
     assert records[CHOSEN[0]]['nameservers_before'] == NEW
@@ -103,7 +94,7 @@ def test_migrate_fifty_roll_back_ten_then_the_rest_then_refuse_a_third(emulator_
     assert_back(emulator, DOMAINS)
     after_second = submissions(emulator)
     assert dict((domain, after_second[domain] - before_rollback.get(domain, 0)) for domain in DOMAINS) == dict.fromkeys(DOMAINS, 1)
-    assert reports(work, 'rollback')[-1]['summary']['succeeded'] == 40
+    assert rollback_report(work)['summary']['succeeded'] == 40
 
     third = run_playbook(ROLLBACK, emulator=emulator, extra_vars=role_vars(work))
     assert third.rc != 0
@@ -187,7 +178,7 @@ def test_with_the_dns_checks_the_old_provider_is_checked_first_and_the_parent_zo
     assert preflight['cleared'] == domains
     assert all(sorted(server['name'] for server in record['nameservers']) == old for record in preflight['domains'].values())
     assert registrar_nameservers(registry, domains) == dict.fromkeys(domains, old)
-    report = reports(work, 'rollback')[-1]
+    report = rollback_report(work)
     assert report['summary']['succeeded'] == 4 and report['summary']['unverified'] == 0
     for record in report['domains']:
         assert record['delegation']['verified'] is True

@@ -12,7 +12,8 @@ import time
 from .render import Encoded, EncodedText, ItemList, json_text
 from .errors import DETAIL_MESSAGES, TASK_TYPE_DESCRIPTION, ApiError, invalid, missing
 from .domain_states import block_of, fields_of, is_denied
-from .store import ALIYUN_NAMESERVERS, DETAIL_STATUS, TASK_STATUS, detail_state, task_state
+from .store import (ALIYUN_NAMESERVERS, CANCEL_STATUS, CANCELLED, ALREADY_CANCELLED, DETAIL_STATUS, TASK_ALREADY_COMPLETE,
+                    TASK_STATUS, cancel_state, detail_state, task_state)
 
 MAX_PAGE_SIZE = 1000
 MAX_NAMESERVERS = 13
@@ -221,9 +222,10 @@ def task_item(row, now, lang, history=False):
         item['CreateTime'] = service_time(created)
         item['CreateTimeLong'] = row['created_ms']
     else:
+        cancel = cancel_state(row, now)
         item.update({
-            'TaskCancelStatus': 'INIT',
-            'TaskCancelStatusCode': 0,
+            'TaskCancelStatus': CANCEL_STATUS[cancel],
+            'TaskCancelStatusCode': cancel,
             'TaskResult': '',
             'CreateTime': task_list_time(created),
             # in the list model, undocumented values: the emulator's choice
@@ -418,6 +420,19 @@ def query_task_detail_history(store, request):
     return answer
 
 
+def cancel_task(store, request):
+    """CancelTask: the task's details not yet started are cancelled, those executing finish as scheduled
+    (Store.cancel); cancelling a task again changes nothing. Unknown (or another account's) and complete tasks
+    are refused with the emulator's Codes."""
+    task_no = text(request.params, 'TaskNo', required=True).strip()
+    found = store.cancel(task_no, request.now, request.behaviour.cancel_seconds)
+    if found == TASK_ALREADY_COMPLETE:
+        raise ApiError('TaskAlreadyComplete', value=task_no)
+    if found not in (CANCELLED, ALREADY_CANCELLED):
+        raise ApiError('TaskNotExist', value=task_no)
+    return {}
+
+
 def query_domain_by_domain_name(store, request):
     name = text(request.params, 'DomainName', required=True).strip().lower().rstrip('.')
     row = lagging(store, store.domain(name, request.now), request)
@@ -521,4 +536,5 @@ ACTIONS = {
     'QueryTaskDetailHistory': query_task_detail_history,
     'QueryDomainByDomainName': query_domain_by_domain_name,
     'QueryDomainList': query_domain_list,
+    'CancelTask': cancel_task,
 }

@@ -58,6 +58,12 @@ ERRORS = {
     'Forbidden.RAM': (
         403, 'User not authorized to operate on the specified resource, or this API does not support RAM.',
         '用户未被授权操作指定资源，或该接口不支持RAM。'),
+    # CancelTask of a task the account does not have (or another account's) and of a task already complete.
+    # The Codes and messages are the emulator's own: the API reference lists none.
+    'TaskNotExist': (
+        400, 'The task {value} does not exist in your account.', '您的账号下不存在任务 {value}。'),
+    'TaskAlreadyComplete': (
+        400, 'The task {value} is already complete and cannot be cancelled.', '任务 {value} 已完成，无法取消。'),
     # A submission naming a domain that cannot change, refused as a whole (--blocked-submission refuse).
     # The Codes are the emulator's own: the API reference lists none for these cases.
     'DomainUpdateProhibitionLocked': (
@@ -86,6 +92,8 @@ DETAIL_MESSAGES = {
     'unknown_domain': ('The domain name does not exist in your account.', '您的账号下不存在该域名。'),
     'failed': ('The registry did not respond in time; the DNS modification failed.',
                '注册局响应超时，修改DNS失败。'),
+    # CancelTask found the detail waiting: it never ran (the message is the emulator's; the service documents none)
+    'cancelled': ('The task was cancelled before the change of this domain started.', '任务已取消，该域名的修改未执行。'),
     # the domain cannot change (emulator/domain_states.py)
     'update_lock': ('The domain name has the update prohibition lock on.', '域名已开启禁止更新锁。'),
     'redemption': ('The domain name must be redeemed first.', '域名需要先赎回。'),

@@ -18,6 +18,8 @@ DEFAULT_TASK_SECONDS = '2'
 # QueryTaskDetailList's TryCount: the service documents five tries by default
 DEFAULT_MAX_TRIES = 5
 DEFAULT_RETRY_AFTER_MS = 100
+# How long a CancelTask stays CANCELLING before COMPLETE (the service documents no time)
+DEFAULT_CANCEL_SECONDS = 1.0
 
 AccessKey = collections.namedtuple('AccessKey', 'key_id secret token')
 
@@ -247,6 +249,8 @@ class Behaviour:
     refuse_in_progress: bool = True
     # Seconds after a successful change during which QueryDomainByDomainName/QueryDomainList still show the old nameservers.
     read_lag: float = 0.0
+    # Seconds a CancelTask stays CANCELLING before COMPLETE (its waiting details end then).
+    cancel_seconds: float = DEFAULT_CANCEL_SECONDS
 
     def updated(self, changes):
         """A copy with ``changes`` (option names with underscores) applied; SettingError for bad ones."""
@@ -270,6 +274,7 @@ class Behaviour:
             'blocked_submission': parse_blocked_submission,
             'refuse_in_progress': lambda v: parse_bool('refuse_in_progress', v),
             'read_lag': lambda v: parse_non_negative('read_lag', v),
+            'cancel_seconds': lambda v: parse_non_negative('cancel_seconds', v),
         }
         unknown = sorted(set(changes) - set(parsers))
         if unknown:
@@ -295,6 +300,7 @@ class Behaviour:
             'blocked_submission': self.blocked_submission,
             'refuse_in_progress': self.refuse_in_progress,
             'read_lag': self.read_lag,
+            'cancel_seconds': self.cancel_seconds,
         }
 
 
@@ -340,6 +346,8 @@ def build_parser():
                              'submissions overlap')
     parser.add_argument('--read-lag', default=0.0, metavar='SECONDS',
                         help='after a change succeeds, domain reads show the old nameservers for SECONDS (default 0)')
+    parser.add_argument('--cancel-seconds', default=DEFAULT_CANCEL_SECONDS, metavar='SECONDS',
+                        help='a CancelTask stays CANCELLING for SECONDS, then COMPLETE (default %(default)s)')
     parser.add_argument('--seed', type=int, default=0, help='seed of every random decision (default %(default)s)')
     parser.add_argument('--tls-cert', metavar='PEM', help='serve HTTPS with this certificate (needs --tls-key)')
     parser.add_argument('--tls-key', metavar='PEM', help='private key of --tls-cert')
@@ -375,6 +383,7 @@ def parse_args(argv=None):
             'blocked_submission': args.blocked_submission,
             'refuse_in_progress': args.refuse_in_progress,
             'read_lag': args.read_lag,
+            'cancel_seconds': args.cancel_seconds,
         })
     except SettingError as exc:
         parser.error(str(exc))

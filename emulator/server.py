@@ -310,6 +310,7 @@ class Emulator:
                     'acknowledged_at': record['acked_at'],
                     'acknowledged': 1 if record['acked_at'] is not None else 0,
                     'ack_requests': record['ack_requests'],
+                    'cancelled': record['cancelled'] is not None,
                     'source': record['source'],
                 })
                 for record in self.store.detail_records(task_no))

@@ -4,7 +4,7 @@
 """The emulator's state in SQLite: domains, tasks and task details.
 
 A detail's progress is a pure function of its schedule (created, seconds per try, the try that ends
-it, its outcome) and the current time, so nothing sleeps per task: reads compute the state, and the
+it, its outcome, the time a CancelTask froze it) and the current time, so nothing sleeps per task: reads compute the state, and the
 only deferred write — applying a successful CHG_DNS to the domain's nameservers — happens in a cheap
 sweep before domains are read.  Every change is one transaction under one writer lock; readers see
 WAL snapshots, so no request sees half of a change.
@@ -31,6 +31,11 @@ DETAIL_WAITING, DETAIL_EXECUTING, DETAIL_SUCCESS, DETAIL_FAILURE = 0, 1, 2, 3
 DETAIL_STATUS = {0: 'WAITING_EXECUTE', 1: 'EXECUTING', 2: 'EXECUTE_SUCCESS', 3: 'EXECUTE_FAILURE'}
 TASK_WAITING, TASK_EXECUTING, TASK_COMPLETE = 1, 2, 3
 TASK_STATUS = {1: 'WAITING_EXECUTE', 2: 'EXECUTING', 3: 'COMPLETE'}
+# QueryTaskList's TaskCancelStatus/TaskCancelStatusCode
+CANCEL_INIT, CANCEL_CANCELLING, CANCEL_COMPLETE = 0, 1, 2
+CANCEL_STATUS = {0: 'INIT', 1: 'CANCELLING', 2: 'COMPLETE'}
+# What Store.cancel() found: the task was cancelled now, had been cancelled before, is unknown, or was already complete.
+CANCELLED, ALREADY_CANCELLED, UNKNOWN_TASK, TASK_ALREADY_COMPLETE = 'cancelled', 'already_cancelled', 'unknown', 'complete'
 
 DEFAULT_NAMESERVERS = ['dns1.hichina.com', 'dns2.hichina.com']
 ALIYUN_NAMESERVERS = ['ns1.alidns.com', 'ns2.alidns.com']
@@ -54,7 +59,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     complete_at REAL NOT NULL,
     detail_count INTEGER NOT NULL,
     client_ip TEXT NOT NULL,
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    cancel_requested REAL,
+    cancel_complete REAL
 );
 CREATE INDEX IF NOT EXISTS tasks_created ON tasks (created_ms, seq);
 CREATE TABLE IF NOT EXISTS details (
@@ -74,7 +81,8 @@ CREATE TABLE IF NOT EXISTS details (
     message TEXT NOT NULL,
     applied INTEGER NOT NULL DEFAULT 0,
     acked_at REAL,
-    ack_requests INTEGER NOT NULL DEFAULT 0
+    ack_requests INTEGER NOT NULL DEFAULT 0,
+    cancelled REAL
 );
 CREATE TABLE IF NOT EXISTS detail_views (
     seq INTEGER PRIMARY KEY,
@@ -95,9 +103,10 @@ CREATE TABLE IF NOT EXISTS submissions (
 SCHEMA_VERSION = int(hashlib.sha256(SCHEMA.encode('utf-8')).hexdigest()[:7], 16)
 
 DETAIL_COLUMNS = ('seq, detail_no, task_no, task_type, domain, instance_id, created, try_seconds, outcome, '
-                  'final_tries, final_at, message, acked_at')
+                  'final_tries, final_at, message, acked_at, cancelled')
 VIEW_LANGUAGES = ('en', 'zh')
-TASK_COLUMNS = 'seq, task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip'
+TASK_COLUMNS = ('seq, task_no, task_type, created_ms, first_exec, complete_at, detail_count, client_ip, cancel_requested, '
+                'cancel_complete')
 DOMAIN_COLUMNS = 'name, instance_id, dns, registered, expires'
 
 
@@ -110,16 +119,30 @@ def instance_id_for(name):
 
 
 def detail_state(row, now):
-    """(status code, TryCount, UpdateTime) of a detail row at ``now``."""
+    """(status code, TryCount, UpdateTime) of a detail row at ``now``.
+
+    A detail that CancelTask found WAITING_EXECUTE (``cancelled``: the time it arrived) stays as it was then
+    until its cancellation completes (``final_at``), then shows its final outcome (EXECUTE_FAILURE).
+    """
     created, try_seconds, final_at = row['created'], row['try_seconds'], row['final_at']
     outcome, final_tries = row['outcome'], row['final_tries']
     if now >= final_at or try_seconds <= 0:
         return outcome, final_tries, final_at
+    cancelled = row['cancelled']
+    if cancelled is not None and now > cancelled:
+        now = cancelled
     tries_done = min(int((now - created) // try_seconds), final_tries)
     try_start = created + tries_done * try_seconds
     if now - try_start < try_seconds * WAIT_FRACTION:
         return DETAIL_WAITING, tries_done, try_start
     return DETAIL_EXECUTING, tries_done, try_start + try_seconds * WAIT_FRACTION
+
+
+def cancel_state(row, now):
+    """A task row's TaskCancelStatusCode at ``now``: INIT (never cancelled), CANCELLING, then COMPLETE."""
+    if row['cancel_requested'] is None:
+        return CANCEL_INIT
+    return CANCEL_COMPLETE if now >= row['cancel_complete'] else CANCEL_CANCELLING
 
 
 def task_state(row, now):
@@ -325,7 +348,8 @@ class Store:
                     if self._final_view is not None:
                         detail = dict(seq=next_seq, detail_no=detail_no, task_no=task_no, task_type=task_type, domain=domain,
                                       instance_id=instance_id, created=now, try_seconds=seconds, outcome=outcome,
-                                      final_tries=final_tries, final_at=final_at, message=message, acked_at=None)
+                                      final_tries=final_tries, final_at=final_at, message=message, acked_at=None,
+                                      cancelled=None)
                         views.append((next_seq,) + tuple(self._final_view(detail, lang) for lang in VIEW_LANGUAGES))
                     rows.append((next_seq, detail_no, task_seq, task_no, task_type, domain, instance_id,
                                  dns, now, seconds, outcome, final_tries, final_at, message))
@@ -356,6 +380,47 @@ class Store:
             'SELECT DISTINCT domain FROM details WHERE task_type = ? AND final_at > ? AND domain IN (%s)'
             % ','.join('?' * len(names)), [task_type, now] + names).fetchall()
         return sorted(row[0] for row in rows)
+
+    def cancel(self, task_no, now, cancel_seconds):
+        """CancelTask at ``now``: every detail of the task still WAITING_EXECUTE is cancelled; returns what was found.
+
+        The cancellation completes ``cancel_seconds`` later (TaskCancelStatus CANCELLING until then, COMPLETE after):
+        until then the cancelled details stay as they were, then they end EXECUTE_FAILURE (message ``cancelled``,
+        nameservers unchanged) and wait in PollTaskResult like any result. Details already EXECUTING (or final)
+        keep their schedule. Their final PollTaskResult items are rendered again (``detail_views``) in the same
+        transaction, so no reader ever sees a cancelled detail with the item of the change it did not make.
+        """
+        done_at = now + cancel_seconds
+        with self.write() as connection:
+            task = connection.execute('SELECT %s FROM tasks WHERE task_no = ?' % TASK_COLUMNS, (task_no,)).fetchone()
+            if task is None:
+                return UNKNOWN_TASK
+            if task['cancel_requested'] is not None:
+                return ALREADY_CANCELLED
+            if now >= task['complete_at']:
+                return TASK_ALREADY_COMPLETE
+            rows = connection.execute('SELECT %s FROM details WHERE task_seq = ? AND final_at > ? ORDER BY seq'
+                                      % DETAIL_COLUMNS, (task['seq'], now)).fetchall()
+            changes, views = [], []
+            for row in rows:
+                status, tries, _updated = detail_state(row, now)
+                if status != DETAIL_WAITING:
+                    continue
+                detail = dict((key, row[key]) for key in row.keys())
+                detail.update(outcome=DETAIL_FAILURE, final_tries=tries, final_at=done_at, message='cancelled', cancelled=now)
+                changes.append((tries, done_at, now, row['seq']))
+                if self._final_view is not None:
+                    views.append(tuple(self._final_view(detail, lang) for lang in VIEW_LANGUAGES) + (row['seq'],))
+            connection.executemany(
+                "UPDATE details SET outcome = %d, final_tries = ?, final_at = ?, message = 'cancelled', dns = NULL, "
+                'cancelled = ? WHERE seq = ?' % DETAIL_FAILURE, changes)
+            connection.executemany('UPDATE detail_views SET %s WHERE seq = ?' % ', '.join(
+                '%s = ?' % lang for lang in VIEW_LANGUAGES), views)
+            complete_at = connection.execute('SELECT MAX(final_at) FROM details WHERE task_seq = ?', (task['seq'],)).fetchone()[0]
+            connection.execute('UPDATE tasks SET cancel_requested = ?, cancel_complete = ?, complete_at = ? WHERE seq = ?',
+                               (now, done_at, max(complete_at or now, now), task['seq']))
+            self._next_due = self._earliest_unapplied(connection)
+        return CANCELLED
 
     @staticmethod
     def _instance_ids(connection, names):
@@ -589,4 +654,4 @@ class Store:
         where, args = ('WHERE t.task_no = ? ', (task_no,)) if task_no else ('', ())
         return self._connection().execute(
             'SELECT d.detail_no, d.task_no, d.domain, d.created, d.final_at, d.outcome, d.final_tries, d.acked_at, '
-            'd.ack_requests, t.source FROM details d JOIN tasks t ON t.seq = d.task_seq %sORDER BY d.seq' % where, args).fetchall()
+            'd.ack_requests, d.cancelled, t.source FROM details d JOIN tasks t ON t.seq = d.task_seq %sORDER BY d.seq' % where, args).fetchall()

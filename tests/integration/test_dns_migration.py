@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report, role_vars
+
 TARGET = ['ns1.example.org', 'ns2.example.org']
 DOMAINS = ['example-%05d.com' % number for number in range(1, 13)]
 FAILING = r'example-0000[45]\.com'
@@ -27,24 +29,7 @@ WAIT_TASK = '- import_playbook: aliyun.domain.wait_task\n'
 
 
 def migration_vars(work_dir, domains=None, **extra):
-    values = {
-        'dns_migration_domains': domains or DOMAINS,
-        'dns_migration_nameservers': TARGET,
-        'dns_migration_batch_size': 5,
-        'dns_migration_work_dir': str(work_dir),
-        'dns_migration_wait_timeout': 120,
-        'dns_migration_poll_interval': 0.2,
-        'dns_migration_max_poll_interval': 1,
-    }
-    values.update(extra)
-    return values
-
-
-def latest_report(work_dir):
-    reports = sorted(glob.glob(os.path.join(str(work_dir), 'reports', 'dns-migration-*.json')))
-    assert reports, 'no report written'
-    with open(reports[-1]) as handle:
-        return json.load(handle), reports[-1]
+    return role_vars(work_dir, TARGET, domains=domains or DOMAINS, **extra)
 
 
 def api_details(emulator):

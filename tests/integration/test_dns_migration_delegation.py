@@ -10,9 +10,8 @@ the run fails at the end after acknowledging and reporting everything else.
 from __future__ import absolute_import, division, print_function
 
 import datetime
-import glob
-import json
-import os
+
+from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report, role_vars
 
 PROVIDER = ['ns1.provider.test', 'ns2.provider.test']
 DOMAINS = ['example-%05d.com' % number for number in range(1, 6)]
@@ -33,23 +32,17 @@ def _registry(emulator_factory, **dns):
 def _vars(registry, work_dir, **extra):
     addresses = registry.dns()
     values = {
-        'dns_migration_domains': DOMAINS, 'dns_migration_nameservers': PROVIDER, 'dns_migration_batch_size': 2,
-        'dns_migration_work_dir': str(work_dir), 'dns_migration_wait_timeout': 120,
-        'dns_migration_poll_interval': 0.2, 'dns_migration_max_poll_interval': 1,
-        'dns_migration_preflight': True, 'dns_migration_verify_delegation': True,
-        'dns_migration_delegation_timeout': 60,
+        'dns_migration_preflight': True, 'dns_migration_verify_delegation': True, 'dns_migration_delegation_timeout': 60,
         'dns_migration_parent_nameservers': [addresses['parent']],
         'dns_migration_nameserver_addresses': dict((name, [addresses['nameservers'][name]]) for name in PROVIDER),
+        'dns_migration_domains': DOMAINS,
     }
     values.update(extra)
-    return values
+    return role_vars(work_dir, PROVIDER, batch_size=2, **values)
 
 
 def _report(work_dir):
-    reports = sorted(glob.glob(os.path.join(str(work_dir), 'reports', 'dns-migration-*.json')))
-    assert reports, 'no report written'
-    with open(reports[-1]) as handle:
-        return json.load(handle)
+    return latest_report(work_dir)[0]
 
 
 def _submitted(registry):

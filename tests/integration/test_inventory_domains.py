@@ -14,6 +14,7 @@ import subprocess
 import yaml
 
 from ansible_collections.aliyun.domain.tests.integration.conftest import TEST_ACCESS_KEY_SECRET, _venv_executable
+from ansible_collections.aliyun.domain.tests.integration.role_runs import role_vars
 
 OTHER = ['ns1.other-dns.net', 'ns2.other-dns.net']
 TARGET = ['ns1.example.org', 'ns2.example.org']
@@ -130,17 +131,9 @@ MIGRATE_GROUP = """
 
 
 def migration_vars(work_dir, group):
-    return {
-        'migrate_group': group,
-        'dns_migration_nameservers': TARGET,
-        'dns_migration_batch_size': 5,
-        'dns_migration_work_dir': str(work_dir),
-        'dns_migration_wait_timeout': 120,
-        'dns_migration_poll_interval': 0.2,
-        'dns_migration_max_poll_interval': 1,
-        # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py): no DNS here
-        'dns_migration_preflight': False, 'dns_migration_verify_delegation': False,
-    }
+    # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py): no DNS here
+    return role_vars(work_dir, TARGET, migrate_group=group, dns_migration_preflight=False,
+                     dns_migration_verify_delegation=False)
 
 
 def run_migration(inventory, env, directory, group, work_dir):

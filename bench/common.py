@@ -142,9 +142,14 @@ def base_env(tree, extra=None):
     return env
 
 
+def ansible_tool_path(name):
+    """The bench interpreter's own ``ansible-*`` console script, else the one on PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
 def ansible_playbook_path():
-    candidate = Path(sys.executable).parent / 'ansible-playbook'
-    return str(candidate) if candidate.exists() else 'ansible-playbook'
+    return ansible_tool_path('ansible-playbook')
 
 
 class PeakRss:

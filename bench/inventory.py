@@ -13,13 +13,13 @@ import json
 import subprocess
 import time
 
-from bench.common import (BenchError, api_calls_between, base_env, counters, credential_env, median, ratio,
-                          run_script, start_emulator)
+from bench.common import (BenchError, ansible_tool_path, api_calls_between, base_env, counters, credential_env, median,
+                          ratio, run_script, start_emulator)
 
 
 def _ansible_inventory(tree, source, env):
     started = time.perf_counter()
-    process = subprocess.run(['ansible-inventory', '-i', str(source), '--list'], env=env, cwd=str(tree.scratch),
+    process = subprocess.run([ansible_tool_path('ansible-inventory'), '-i', str(source), '--list'], env=env, cwd=str(tree.scratch),
                              capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     if process.returncode != 0:

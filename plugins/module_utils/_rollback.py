@@ -40,7 +40,7 @@ ROLLBACK = 'rollback'
 ALIYUN_DNS_TARGET = 'aliyun_dns'
 MOVED_STATUS = 'succeeded'
 
-FINISH_OR_ABORT = ('finish it (re-run aliyun.domain.migrate_dns) or abort it (dns_migration_abort: true) first')
+FINISH_FIRST = 'finish it first (re-run aliyun.domain.migrate_dns until nothing is pending)'
 NOT_A_ROLLBACK_OF_A_ROLLBACK = ('a rollback is not rolled back: to move the domains again, run a new migration '
                                 'with aliyun.domain.migrate_dns')
 REASON_UNKNOWN_BEFORE = 'its nameservers before the migration are unknown (the state file recorded none)'
@@ -256,7 +256,7 @@ class RollbackPlan(object):
         if not migration.closed:
             raise DomainConfigError(
                 'Cannot roll back: the latest migration in %s is still open (%d task(s) submitted, not closed): %s.'
-                % (where, len(migration.task_nos), FINISH_OR_ABORT), option='state_file')
+                % (where, len(migration.task_nos), FINISH_FIRST), option='state_file')
         rollbacks = self.runs[migrations[-1] + 1:]
         if rollbacks and not rollbacks[-1].closed:
             # an interrupted rollback: resumed with the same plan (its recorded tasks are adopted, not sent again)

@@ -21,6 +21,7 @@ QUERY_DOMAIN_LIST = 'QueryDomainList'
 QUERY_DOMAIN_BY_DOMAIN_NAME = 'QueryDomainByDomainName'
 ACKNOWLEDGE_TASK_RESULT = 'AcknowledgeTaskResult'
 SAVE_BATCH_TASK_FOR_MODIFYING_DOMAIN_DNS = 'SaveBatchTaskForModifyingDomainDns'
+CANCEL_TASK = 'CancelTask'
 
 # The task type of a nameserver change (TaskType of QueryTaskList's TaskInfo and of a TaskDetail).
 TASK_TYPE_CHANGE_DNS = 'CHG_DNS'
@@ -43,6 +44,16 @@ FINAL_DETAIL_CODES = (DETAIL_SUCCESS, DETAIL_FAILURE)
 TASK_WAITING = 1
 TASK_EXECUTING = 2
 TASK_COMPLETE = 3
+
+# A task's cancel status (QueryTaskList's TaskInfo.TaskCancelStatusCode / TaskCancelStatus).
+CANCEL_INIT = 0
+CANCEL_CANCELLING = 1
+CANCEL_COMPLETE = 2
+CANCEL_STATUS_NAMES = {
+    'INIT': CANCEL_INIT,
+    'CANCELLING': CANCEL_CANCELLING,
+    'COMPLETE': CANCEL_COMPLETE,
+}
 
 # The documented maximum PageSize of QueryTaskDetailList and PollTaskResult: one page of details.
 # A CHG_DNS task of at most one page is read page by page like any other, and an acknowledgement

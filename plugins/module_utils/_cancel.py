@@ -155,6 +155,8 @@ class _Cancellation(object):
 
     def run(self):
         request = self.request
+        if not request.task_nos:  # an open migration that submitted nothing: nothing to cancel, no call
+            return self._result({}, {}, {}, [], [])
         first = dict((task_no, task_details(self.client, task_no)) for task_no in request.task_nos)
         created = [ms for ms in (_created_ms(details) for details in first.values()) if ms is not None]
         self.since_ms = min(created) if created else None

@@ -18,3 +18,9 @@ def official_sdk(emulator):
     config = open_api_models.Config(access_key_id=emulator.access_key_id, access_key_secret=emulator.access_key_secret,
                                     endpoint='%s:%d' % (emulator.host, emulator.port), protocol='http')
     return sdk_client.Client(config), models
+
+
+def registrar_nameservers(emulator, domain):
+    """What the official SDK, unchanged, reads for the domain (QueryDomainByDomainName)."""
+    client, models = official_sdk(emulator)
+    return client.query_domain_by_domain_name(models.QueryDomainByDomainNameRequest(domain_name=domain)).body.dns_list.dns

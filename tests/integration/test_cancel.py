@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
+from ansible_collections.aliyun.domain.tests.integration.official_sdk import registrar_nameservers
 
 FAST = ['example-00004.com', 'example-00005.com', 'example-00006.com']
 SLOW = ['example-00001.com', 'example-00002.com', 'example-00003.com']
@@ -54,11 +54,6 @@ CANCEL = """
         max_poll_interval: 0.5
       register: cancelled
 """
-
-
-def registrar_nameservers(emulator, domain):
-    client, models = official_sdk(emulator)
-    return client.query_domain_by_domain_name(models.QueryDomainByDomainNameRequest(domain_name=domain)).body.dns_list.dns
 
 
 def cancel_requests(emulator):

@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
+from ansible_collections.aliyun.domain.tests.integration.official_sdk import registrar_nameservers
 
 TARGET = ['ns1.example.org', 'ns2.example.org']
 # the nameservers each domain has before the change, in the order the registrar lists them
@@ -129,12 +129,6 @@ PER_DOMAIN_PLAYBOOK = """
         poll_interval: 0.5
       register: change
 """
-
-
-def registrar_nameservers(emulator, domain):
-    """What the official SDK, unchanged, reads for the domain (QueryDomainByDomainName)."""
-    client, models = official_sdk(emulator)
-    return client.query_domain_by_domain_name(models.QueryDomainByDomainNameRequest(domain_name=domain)).body.dns_list.dns
 
 
 def test_two_groups_of_domains_each_end_at_their_own_target_in_one_task(emulator, run_playbook, tmp_path):

@@ -37,8 +37,8 @@ options:
     aliases: [task_nos]
   state_file:
     description:
-      - The state file of M(aliyun.domain.nameservers) (its O(aliyun.domain.nameservers#module:state_file)):
-        cancels the tasks submitted by the migration it records as open (not yet closed).
+      - The state file of M(aliyun.domain.nameservers) (its O(aliyun.domain.nameservers#module:state_file)).
+        The module cancels the tasks submitted by the migration it records as open (not yet closed).
       - The file must exist. It is only read.
     type: path
   wait:

@@ -66,7 +66,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Sends no C(CancelTask). Reads the details and the cancel status and predicts RV(changed),
+      - Sends no C(CancelTask). Reads the details and the cancel status and predicts C(changed),
         RV(domains_cancelled) (the details still waiting) and RV(domains_already_run).
   diff_mode:
     support: none

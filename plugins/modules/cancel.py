@@ -23,8 +23,9 @@ description:
   - When a transient error hides the answer to C(CancelTask), the request is not sent again; the task's
     C(TaskCancelStatus) tells whether it was carried out. If it was not, the module fails with that error.
   - With O(wait=true), waits until C(TaskCancelStatus) is C(COMPLETE) for every cancelled task, then reads the
-    details again. The cancelled details end C(EXECUTE_FAILURE) and wait to be acknowledged like any result
-    (M(aliyun.domain.ack)).
+    details again. What a cancelled detail shows afterwards is not documented by the service; the collection's
+    emulator ends it C(EXECUTE_FAILURE), a result to acknowledge like any other (M(aliyun.domain.ack)). The module
+    counts a detail as cancelled when it was still waiting and did not succeed.
 author:
   - aliyun.domain contributors (!UNKNOWN)
 options:
@@ -112,8 +113,8 @@ tasks:
   sample: {"b95bc334-f7d8-4f39-8a62-4c4302a243d8": "COMPLETE"}
 domains_cancelled:
   description:
-    - Domains whose detail was waiting to be executed and was cancelled (ended C(EXECUTE_FAILURE) after a wait,
-      still C(WAITING_EXECUTE) while the cancellation is C(CANCELLING)).
+    - Domains whose detail was waiting to be executed and was cancelled: after a wait it did not succeed (the
+      emulator ends it C(EXECUTE_FAILURE)); while the cancellation is C(CANCELLING) it may still show C(WAITING_EXECUTE).
     - In check mode, the domains that would be.
   returned: always
   type: list

@@ -113,7 +113,7 @@ tasks:
   sample: {"b95bc334-f7d8-4f39-8a62-4c4302a243d8": "COMPLETE"}
 domains_cancelled:
   description:
-    - Domains whose detail was waiting to be executed and was cancelled: after a wait it did not succeed (the
+    - Domains whose detail was waiting to be executed and was cancelled; after a wait it did not succeed (the
       emulator ends it C(EXECUTE_FAILURE)); while the cancellation is C(CANCELLING) it may still show C(WAITING_EXECUTE).
     - In check mode, the domains that would be.
   returned: always

@@ -58,6 +58,18 @@ DEFAULT_WAIT_TIMEOUT = 900.0
 # already done returns after the first probe, without sleeping.
 DEFAULT_POLL_INTERVAL = 8.0
 DEFAULT_MAX_POLL_INTERVAL = 30.0
+
+
+def wait_argument_spec():
+    """The argument spec of the options ``wait``, ``wait_timeout``, ``poll_interval``, ``max_poll_interval``."""
+    return dict(
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='float', default=DEFAULT_WAIT_TIMEOUT),
+        poll_interval=dict(type='float', default=DEFAULT_POLL_INTERVAL),
+        max_poll_interval=dict(type='float', default=DEFAULT_MAX_POLL_INTERVAL),
+    )
+
+
 # While nothing has finished there is no rate to go by; the sleep grows by this factor per poll.
 NO_RATE_GROWTH = 2.0
 # Before any detail is final the first sleep is poll_interval times a share going geometrically from the

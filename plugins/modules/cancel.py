@@ -146,11 +146,7 @@ error:
 from ansible_collections.aliyun.domain.plugins.module_utils._cancel import CancelRequest, run_cancel
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainError
 from ansible_collections.aliyun.domain.plugins.module_utils._module import AliyunDomainModule
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
-    DEFAULT_MAX_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_WAIT_TIMEOUT,
-)
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import wait_argument_spec
 
 
 def main():
@@ -158,10 +154,7 @@ def main():
         argument_spec=dict(
             task_no=dict(type='list', elements='raw', aliases=['task_nos']),
             state_file=dict(type='path'),
-            wait=dict(type='bool', default=False),
-            wait_timeout=dict(type='float', default=DEFAULT_WAIT_TIMEOUT),
-            poll_interval=dict(type='float', default=DEFAULT_POLL_INTERVAL),
-            max_poll_interval=dict(type='float', default=DEFAULT_MAX_POLL_INTERVAL),
+            **wait_argument_spec()
         ),
         supports_check_mode=True,
     )

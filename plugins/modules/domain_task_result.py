@@ -308,17 +308,13 @@ from ansible_collections.aliyun.domain.plugins.module_utils._task_results import
     empty_summary,
     run_task_result,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._waiter import (
-    DEFAULT_MAX_POLL_INTERVAL,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_WAIT_TIMEOUT,
-)
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import wait_argument_spec
 
 from ansible.module_utils.basic import missing_required_lib
 
 
 def argument_spec():
-    return dict(
+    spec = dict(
         task_no=dict(type='list', elements='str'),
         domain_name=dict(type='str'),
         instance_id=dict(type='str'),
@@ -328,12 +324,10 @@ def argument_spec():
         task_type=dict(type='str'),
         query=dict(type='str'),
         journal=dict(type='path'),
-        wait=dict(type='bool', default=False),
-        wait_timeout=dict(type='float', default=DEFAULT_WAIT_TIMEOUT),
-        poll_interval=dict(type='float', default=DEFAULT_POLL_INTERVAL),
-        max_poll_interval=dict(type='float', default=DEFAULT_MAX_POLL_INTERVAL),
         fail_on_failure=dict(type='bool', default=True),
     )
+    spec.update(wait_argument_spec())
+    return spec
 
 
 def main():

@@ -14,6 +14,10 @@ then carries one key per section (``record['delegation']``), the section's value
 summary is named in ``SECTION_COUNTS`` (for example ``unverified``: records whose ``delegation`` says
 ``verified: false``). Blocked domains (never submitted, with a reason) come from ``blocked`` or the
 submission's ``domains_blocked``.
+
+An abort's report: the submission is the result of ``aliyun.domain.cancel`` (``task_nos``,
+``domains_cancelled``, ``domains_already_run``). A domain it cancelled is ``cancelled`` unless its detail
+succeeded after all; what had already run is reported by its result like any migration's domain.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,7 +29,7 @@ import datetime
 from ansible_collections.aliyun.domain.plugins.module_utils._api import DETAIL_SUCCESS, FINAL_DETAIL_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_final_results
-from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import SubmissionLog
+from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import SubmissionLog, Target
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_text
 
 TITLE = 'DNS migration report'
@@ -34,7 +38,8 @@ TITLE = 'DNS migration report'
 RECORD_FIELDS = ('domain', 'status', 'task_no', 'task_detail_no', 'task_status', 'try_count', 'error_msg',
                  'create_time', 'update_time', 'seconds', 'nameservers_before', 'nameservers_after')
 # The order people read them in: what needs attention first.
-STATUS_ORDER = ('failed', 'blocked', 'pending', 'succeeded', 'unchanged')
+STATUS_ORDER = ('failed', 'blocked', 'pending', 'cancelled', 'succeeded', 'unchanged')
+SUMMARY_STATUSES = ('succeeded', 'failed', 'pending', 'unchanged', 'blocked', 'cancelled')
 # Summary counts that come from annotation sections: name -> (section, predicate over the section's value).
 SECTION_COUNTS = {
     'unverified': ('delegation', lambda value: isinstance(value, dict) and value.get('verified') is False),
@@ -46,6 +51,7 @@ API_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
 
 UNCHANGED_MESSAGE = 'already on the requested nameservers'
 PENDING_MESSAGE = 'no final result yet'
+CANCELLED_MESSAGE = 'cancelled before it started (CancelTask)'
 
 # The HTML chart: a fixed canvas (SVG user units) and its margins.
 CHART_WIDTH, CHART_HEIGHT = 900, 260
@@ -122,8 +128,8 @@ def _list_or_none(value):
 
 class _WayBack(object):
     """Each domain's nameservers before and after: the submission's ``nameservers_before`` and ``targets`` (the
-    nameservers module's result), else the state file's intents of the open migration (``before``) and the
-    submission's single ``nameservers``; None when nothing says."""
+    nameservers module's result), else the state file's intents of the open migration (``before`` and ``target``)
+    and the submission's single ``nameservers``; None when nothing says."""
 
     def __init__(self, submission, state_file):
         self.before = _require(submission.get('nameservers_before') or {}, dict, 'submission.nameservers_before')
@@ -133,23 +139,32 @@ class _WayBack(object):
         self._recorded = None
 
     def recorded(self):
-        """``{domain: list}`` from the state file's intents (older modules wrote none), the first known per domain."""
+        """``({domain: before}, {domain: target display})`` from the state file's intents of the open migration
+        (older modules wrote no ``before``); the first known per domain."""
         if self._recorded is None:
-            self._recorded = {}
+            before_of, target_of = {}, {}
             log = SubmissionLog(self.state_file, read_only=True) if self.state_file else None
             for intent_id in (log.order if log else []):
-                before = log.intents[intent_id].get('before')
+                intent = log.intents[intent_id]
+                before = intent.get('before')
                 for domain, names in (before.items() if isinstance(before, dict) else ()):
-                    if isinstance(names, list) and domain not in self._recorded:
-                        self._recorded[domain] = list(names)
+                    if isinstance(names, list) and domain not in before_of:
+                        before_of[domain] = list(names)
+                if isinstance(intent.get('target'), dict):
+                    target = Target.from_record(intent['target']).display()
+                    for domain in intent.get('domains') or []:
+                        target_of.setdefault(domain, target)
+            self._recorded = (before_of, target_of)
         return self._recorded
 
     def fill(self, record):
         domain = record['domain']
         before = _list_or_none(self.before.get(domain))
-        record['nameservers_before'] = before if before is not None else self.recorded().get(domain)
+        record['nameservers_before'] = before if before is not None else self.recorded()[0].get(domain)
         after = _list_or_none(self.targets.get(domain))
-        record['nameservers_after'] = after if after is not None else self.nameservers
+        if after is None:
+            after = self.nameservers if self.nameservers is not None else self.recorded()[1].get(domain)
+        record['nameservers_after'] = after
 
 
 def _validate_annotations(annotations):
@@ -171,7 +186,8 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     """The report of one migration, as the role writes it (JSON) and renders it (``report_view``).
 
     ``submission``: the result of ``aliyun.domain.nameservers`` (``task_nos``, ``domains_changed``,
-    ``domains_adopted``, ``domains_unchanged``, ``nameservers``; ``domains_blocked`` when present).
+    ``domains_adopted``, ``domains_unchanged``, ``nameservers``; ``domains_blocked`` when present), or of
+    ``aliyun.domain.cancel`` for an abort (``task_nos``, ``domains_cancelled``, ``domains_already_run``).
     ``results``: task results (journal records); without them the journal at ``journal`` is read.
     Only the final results of the submission's tasks count. ``errors``: the run's error messages.
     ``acknowledged``: how many results this run newly confirmed. ``blocked``: ``{domain: reason}`` of
@@ -199,11 +215,19 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     way_back = _WayBack(submission, state_file)
     adopted = submission.get('domains_adopted') or {}
     unchanged = list(submission.get('domains_unchanged') or [])
+    cancelled = list(_require(submission.get('domains_cancelled') or [], list, 'submission.domains_cancelled'))
+    already_run = _require(submission.get('domains_already_run') or {}, dict, 'submission.domains_already_run')
 
     by_domain = dict((item.get('domain_name'), item) for item in results)
     records = []
-    for domain in _unique_names(list(submission.get('domains_changed') or []) + list(adopted) + unchanged):
-        if domain in by_domain:
+    for domain in _unique_names(list(submission.get('domains_changed') or []) + list(adopted) + cancelled
+                                + list(already_run) + unchanged):
+        if domain in cancelled and by_domain.get(domain, {}).get('task_status_code') != DETAIL_SUCCESS:
+            record = _result_record(domain, by_domain[domain]) if domain in by_domain else _empty_record(
+                domain, 'cancelled', None, CANCELLED_MESSAGE)
+            record.update(status='cancelled', error_msg=record['error_msg'] or CANCELLED_MESSAGE)
+            records.append(record)
+        elif domain in by_domain:
             records.append(_result_record(domain, by_domain[domain]))
         elif domain in unchanged:
             records.append(_empty_record(domain, 'unchanged', None, UNCHANGED_MESSAGE))
@@ -222,6 +246,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         return [record for record in records if record['status'] == status]
 
     failed, blocked_records, pending = having('failed'), having('blocked'), having('pending')
+    # cancelled domains are what an abort asked for: reported (summary, cancelled_domains), not a problem
     problems = []
     if failed:
         problems.append(_named(failed, 'failed'))
@@ -241,7 +266,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
     updated = [_parse_time(item.get('update_time')) for item in results]
     start = min(created) if created else None
     end = max([stamp for stamp in updated if stamp] or [start]) if start else None
-    summary = dict((status, len(having(status))) for status in ('succeeded', 'failed', 'pending', 'unchanged', 'blocked'))
+    summary = dict((status, len(having(status))) for status in SUMMARY_STATUSES)
     summary['total'] = len(records)
     for name, (section, counts) in SECTION_COUNTS.items():
         summary[name] = sum(1 for record in records if counts(record.get(section)))
@@ -263,6 +288,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
         'failed_domains': [record['domain'] for record in failed],
         'pending_domains': [record['domain'] for record in pending],
         'blocked_domains': [record['domain'] for record in blocked_records],
+        'cancelled_domains': [record['domain'] for record in having('cancelled')],
         'unverified_domains': [record['domain'] for record in unverified],
         'problems': ' '.join(problems),
         'timeline': timeline,
@@ -274,7 +300,8 @@ def _chart(report):
     summary, timeline = report['summary'], report.get('timeline') or []
     if len(timeline) < 2:
         return None
-    finals = summary['succeeded'] + summary['failed']
+    # a cancelled detail's final result is a result received too
+    finals = summary['succeeded'] + summary['failed'] + summary.get('cancelled', 0)
     plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
     plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
     max_x = max(timeline[-1][0], 1)

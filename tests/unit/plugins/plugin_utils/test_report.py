@@ -52,7 +52,7 @@ def test_every_domain_gets_one_record_with_its_status():
     assert rows['c.com']['error_msg'] == 'no final result yet' and rows['c.com']['task_no'] is None
     assert rows['e.com']['error_msg'] == 'already on the requested nameservers' and rows['e.com']['seconds'] is None
     assert report['summary'] == {'total': 5, 'succeeded': 2, 'failed': 1, 'pending': 1, 'unchanged': 1, 'blocked': 0,
-                                 'unverified': 0, 'acknowledged': 3, 'duration_seconds': 5.0}
+                                 'cancelled': 0, 'unverified': 0, 'acknowledged': 3, 'duration_seconds': 5.0}
     assert report['failed_domains'] == ['b.com'] and report['pending_domains'] == ['c.com']
     assert report['problems'] == '1 domain(s) failed: b.com (Registry refused). Still pending: c.com.'
     assert report['generated_at'] == '2026-12-02T10:00:00Z'
@@ -305,3 +305,54 @@ def test_a_submission_whose_way_back_is_no_map_is_named():
         build_migration_report(submission(changed=['a.com'], nameservers_before=['a.com']), results=[])
     with pytest.raises(DomainConfigError, match='option submission.targets: expected a dict'):
         build_migration_report(submission(changed=['a.com'], targets='ns1.example.org'), results=[])
+
+
+def cancellation(cancelled=(), already_run=None, task_nos=(TASK_1,)):
+    """The result of aliyun.domain.cancel, as an abort hands it to the report."""
+    return {'task_nos': list(task_nos), 'tasks': dict((task_no, 'COMPLETE') for task_no in task_nos),
+            'domains_cancelled': list(cancelled), 'domains_already_run': dict(already_run or {}),
+            'open_run_kind': 'migration', 'changed': True}
+
+
+def test_an_abort_reports_the_cancelled_domains_apart_and_not_as_a_problem(tmp_path):
+    state_file = write_state_file(
+        tmp_path / 'state.jsonl',
+        intent('i-1', ['a.com', 'b.com', 'c.com', 'd.com'],
+               before={'a.com': ['ns1.old.test'], 'b.com': ['ns2.old.test'], 'c.com': HICHINA, 'd.com': None}),
+        {'event': 'submitted', 'id': 'i-1', 'task_no': TASK_1})
+    report = build_migration_report(
+        cancellation(cancelled=['a.com', 'b.com'], already_run={'c.com': 'EXECUTE_SUCCESS', 'd.com': 'EXECUTE_FAILURE'}),
+        results=[result('a.com', code=3, message='cancelled'), result('b.com', code=3, message=''),
+                 result('c.com'), result('d.com', code=3, message='Registry refused.')],
+        state_file=state_file, title='DNS migration report (aborted)')
+    rows = records(report)
+    assert [rows[domain]['status'] for domain in ('a.com', 'b.com', 'c.com', 'd.com')] == \
+        ['cancelled', 'cancelled', 'succeeded', 'failed']
+    assert rows['a.com']['error_msg'] == 'cancelled' and rows['b.com']['error_msg'] == _report.CANCELLED_MESSAGE
+    assert rows['a.com']['task_no'] == TASK_1
+    summary = report['summary']
+    assert (summary['cancelled'], summary['succeeded'], summary['failed'], summary['total']) == (2, 1, 1, 4)
+    assert report['cancelled_domains'] == ['a.com', 'b.com'] and report['failed_domains'] == ['d.com']
+    # only the failure is a problem: the cancellations are what the abort asked for
+    assert 'd.com' in report['problems'] and 'a.com' not in report['problems'] and 'b.com' not in report['problems']
+    # the way back from the open migration's intents: before as recorded, after its target
+    assert way_back(report) == {'a.com': (['ns1.old.test'], NEW), 'b.com': (['ns2.old.test'], NEW),
+                                'c.com': (HICHINA, NEW), 'd.com': (None, NEW)}
+    assert report['nameservers'] == [] and report['title'] == 'DNS migration report (aborted)'
+    assert [row['status'] for row in report_view(report)['records']] == ['failed', 'cancelled', 'cancelled', 'succeeded']
+
+
+def test_a_cancelled_domain_whose_detail_succeeded_after_all_is_succeeded_and_check_mode_has_no_results():
+    report = build_migration_report(cancellation(cancelled=['a.com']), results=[result('a.com')])
+    assert records(report)['a.com']['status'] == 'succeeded' and report['summary']['cancelled'] == 0
+    predicted = build_migration_report(cancellation(cancelled=['a.com'], already_run={'b.com': 'EXECUTING'}), results=[])
+    rows = records(predicted)
+    assert rows['a.com']['status'] == 'cancelled' and rows['a.com']['error_msg'] == _report.CANCELLED_MESSAGE
+    assert rows['b.com']['status'] == 'pending' and predicted['pending_domains'] == ['b.com']
+
+
+def test_a_cancellation_whose_lists_are_no_lists_is_named():
+    with pytest.raises(DomainConfigError, match='option submission.domains_cancelled: expected a list'):
+        build_migration_report({'task_nos': [TASK_1], 'domains_cancelled': 'a.com'}, results=[])
+    with pytest.raises(DomainConfigError, match='option submission.domains_already_run: expected a dict'):
+        build_migration_report({'task_nos': [TASK_1], 'domains_already_run': ['a.com']}, results=[])

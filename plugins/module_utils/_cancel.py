@@ -7,6 +7,12 @@
 sends CancelTask for the tasks that still have a detail waiting (never in check mode, never for a task
 whose cancellation already started), optionally waits until QueryTaskList says the cancellation is
 COMPLETE, and reports per domain what was cancelled and what had already run.
+
+From a state file, the tasks are those of the open migration; a submission recorded there whose answer was
+lost (an intent without an outcome) is first looked up in the task list, as the nameservers module would
+on a re-run, so that a task it did create is cancelled too. Before CancelTask is sent for a task of the
+open run, a ``cancel`` record with the domains then waiting is appended to the state file: a later run
+(an abort that timed out waiting, run again) still counts them as cancelled once their details have failed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,7 +37,10 @@ from ansible_collections.aliyun.domain.plugins.module_utils._api import (
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainApiError, DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._names import lenient_name
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
+    CANCEL_EVENT,
+    MIGRATION,
     SubmissionLog,
+    find_submitted_task,
     list_recent_tasks,
     task_details,
 )
@@ -58,13 +67,28 @@ class CancelRequest(object):
             raise DomainConfigError('Exactly one of task_no and state_file is required: the tasks to cancel, or the '
                                     'state file whose open migration recorded them.', option='task_no')
         self.state_file = None
+        # with a state file: the kind of its open run (None when every run is closed) and the intents of that
+        # run whose outcome was never recorded
+        self.open_run_kind = None
+        self.unsettled = []
+        # task_no -> domains an earlier run recorded as waiting when it sent CancelTask
+        self.recorded_cancels = {}
+        # the state file, appended to (a ``cancel`` record) before CancelTask is sent; None with task_no
+        self.state = None
         if task_no is not None:
             self.task_nos = validate_task_nos(task_no)
         else:
             self.state_file = validate_text(state_file, 'state_file', 'the path of a state file')
             if not os.path.isfile(self.state_file):
                 raise invalid_value('state_file', state_file, 'the path of an existing state file')
-            self.task_nos = _unique(SubmissionLog(self.state_file, read_only=True).task_nos())
+            log = self.state = SubmissionLog(self.state_file)
+            self.task_nos = _unique(log.task_nos())
+            self.recorded_cancels = dict((task_no, set(domains)) for task_no, domains in log.cancels.items())
+            if log.order:
+                kinds = [log.intents[intent_id].get('kind') for intent_id in log.order]
+                self.open_run_kind = next((kind for kind in kinds if kind), MIGRATION)
+            self.unsettled = [intent for intent, task_no, event in log.submissions()
+                              if not task_no and event != 'not_sent']
         wait = options.get_option_default('wait', False)
         if not isinstance(wait, bool):
             raise invalid_value('wait', wait, 'a boolean')
@@ -153,8 +177,23 @@ class _Cancellation(object):
                   % (getattr(error, 'code', error), task_no, CANCEL_CODE_NAMES.get(status, status)))
         return True
 
+    def settle_unsettled(self):
+        """Add the tasks that the state file's unsettled intents did create (read-only: QueryTaskList)."""
+        for intent in self.request.unsettled:
+            found = find_submitted_task(self.client, intent.get('domains') or [], intent.get('time_ms') or self.clock_ms(),
+                                        set(intent.get('known_task_nos') or []) | set(self.request.task_nos),
+                                        self.clock_ms())
+            if found:
+                self._log('cancel: the submission for %d domains whose answer was lost created task %s'
+                          % (len(intent.get('domains') or []), found))
+                self.request.task_nos.append(found)
+            else:
+                self._log('cancel: no task was created for the submission of %d domains whose answer was lost'
+                          % len(intent.get('domains') or []))
+
     def run(self):
         request = self.request
+        self.settle_unsettled()
         if not request.task_nos:  # an open migration that submitted nothing: nothing to cancel, no call
             return self._result({}, {}, {}, [], [])
         first = dict((task_no, task_details(self.client, task_no)) for task_no in request.task_nos)
@@ -176,9 +215,12 @@ class _Cancellation(object):
             if self.check_mode:
                 continue
             sent.append(task_no)
+            if request.state is not None:
+                request.state.append({'event': CANCEL_EVENT, 'task_no': task_no, 'time_ms': self.clock_ms(),
+                                      'domains': sorted(waiting[task_no])})
             if self.send_cancel(task_no):
                 accepted.append(task_no)
-        started = [task_no for task_no in request.task_nos if waiting[task_no] and (
+        started = [task_no for task_no in request.task_nos if self.cancel_domains(task_no, waiting) and (
             task_no in accepted or statuses.get(task_no, CANCEL_INIT) != CANCEL_INIT)]
         if accepted or (request.wait and started):
             if request.wait and started:
@@ -189,6 +231,10 @@ class _Cancellation(object):
         if not self.check_mode and (sent or started):
             final = dict((task_no, task_details(self.client, task_no)) for task_no in request.task_nos)
         return self._result(final, waiting, statuses, started, accepted)
+
+    def cancel_domains(self, task_no, waiting):
+        """The domains of ``task_no`` a cancellation covers: waiting now, or when an earlier run cancelled it."""
+        return waiting[task_no] | self.request.recorded_cancels.get(task_no, set())
 
     def _wait_until_complete(self, task_nos):
         timeout, poll_interval, max_poll_interval = self.request.wait_options
@@ -206,11 +252,12 @@ class _Cancellation(object):
     def _result(self, final, waiting, statuses, started, accepted):
         cancelled, already_run = [], {}
         for task_no in self.request.task_nos:
+            covered = self.cancel_domains(task_no, waiting)
             for detail in final[task_no]:
                 domain = lenient_name(detail.get('DomainName'))
                 code = detail_status_code(detail)
                 was_waiting = task_no in started or self.check_mode
-                if domain in waiting[task_no] and was_waiting and code in (DETAIL_WAITING, DETAIL_FAILURE):
+                if domain in covered and was_waiting and code in (DETAIL_WAITING, DETAIL_FAILURE):
                     if domain not in cancelled:
                         cancelled.append(domain)
                 else:
@@ -218,6 +265,7 @@ class _Cancellation(object):
         tasks = dict((task_no, CANCEL_CODE_NAMES.get(statuses.get(task_no, CANCEL_INIT), 'INIT'))
                      for task_no in self.request.task_nos)
         return {
+            'open_run_kind': self.request.open_run_kind,
             'changed': bool(accepted) or (self.check_mode and any(
                 waiting[task_no] and statuses.get(task_no, CANCEL_INIT) == CANCEL_INIT for task_no in self.request.task_nos)),
             'task_nos': list(self.request.task_nos),

@@ -231,6 +231,7 @@ def find_submitted_task(client, domains, since_ms, known_task_nos, now_ms):
 
 
 COMPLETED_EVENT = 'completed'
+CANCEL_EVENT = 'cancel'
 # What a run is (the intent records' and the completed record's "kind"): a migration, or the rollback of one.
 RUN_KINDS = ('migration', 'rollback')
 MIGRATION = 'migration'
@@ -240,7 +241,8 @@ class SubmissionLog(object):
     """Submissions of the current run, kept in memory and optionally in a JSON Lines file.
 
     Records: ``intent`` (written and fsynced before the request is sent), then ``submitted`` with
-    the task number, or ``not_sent``.  A ``completed`` record (``complete()``, through the module's
+    the task number, or ``not_sent``; ``cancel`` (the ``cancel`` module, before it sends CancelTask for a task
+    of the open run: the domains then waiting, so that a re-run still knows them).  A ``completed`` record (``complete()``, through the module's
     ``close_migration`` option, e.g. by the dns_migration role after its report) closes a run:
     records before it are history.
     """
@@ -251,6 +253,8 @@ class SubmissionLog(object):
         self.intents = {}
         self.order = []
         self.outcomes = {}
+        # task_no -> the domains waiting when CancelTask was sent for it (``cancel`` records of the open run)
+        self.cancels = {}
         # (intent, task_no) of the submissions of the last closed migration: reads may still lag behind them
         self.closed = []
         if path and os.path.exists(path):
@@ -271,7 +275,9 @@ class SubmissionLog(object):
         event = record.get('event')
         if event == COMPLETED_EVENT:
             self.closed = [(intent, task_no) for intent, task_no, dummy in self.submissions() if task_no]
-            self.intents, self.order, self.outcomes = {}, [], {}
+            self.intents, self.order, self.outcomes, self.cancels = {}, [], {}, {}
+        elif event == CANCEL_EVENT and record.get('task_no'):
+            self.cancels.setdefault(record['task_no'], set()).update(record.get('domains') or [])
         elif event == 'intent' and record.get('id'):
             self.intents[record['id']] = record
             self.order.append(record['id'])

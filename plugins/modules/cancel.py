@@ -40,7 +40,12 @@ options:
     description:
       - The state file of M(aliyun.domain.nameservers) (its O(aliyun.domain.nameservers#module:state_file)).
         The module cancels the tasks submitted by the migration it records as open (not yet closed).
-      - The file must exist. It is only read.
+      - A submission the state file recorded whose answer was lost (an interruption while it was sent) is looked up
+        in the task list first (C(QueryTaskList)), as M(aliyun.domain.nameservers) does on a re-run; a task it
+        created is cancelled too.
+      - The file must exist. Before C(CancelTask) is sent for one of its tasks, the module appends a C(cancel) record
+        naming the domains then waiting, so that a later run (for example an abort run again after a timeout)
+        still reports them in RV(domains_cancelled) once the cancellation is complete.
     type: path
   wait:
     description:
@@ -120,6 +125,13 @@ domains_cancelled:
   type: list
   elements: str
   sample: ["example.com"]
+open_run_kind:
+  description:
+    - With O(state_file), what the open run recorded there is, C(migration) or C(rollback); null when every run
+      in the file is closed (nothing to cancel), and always null with O(task_no).
+  returned: always
+  type: str
+  sample: migration
 domains_already_run:
   description: The other domains of the tasks, each with its detail's status name (C(EXECUTING), C(EXECUTE_SUCCESS), ...).
   returned: always
@@ -158,12 +170,14 @@ def main():
         ),
         supports_check_mode=True,
     )
-    result = {'changed': False, 'task_nos': [], 'tasks': {}, 'domains_cancelled': [], 'domains_already_run': {}}
+    result = {'changed': False, 'task_nos': [], 'tasks': {}, 'domains_cancelled': [], 'domains_already_run': {},
+              'open_run_kind': None}
     try:
         request = CancelRequest(module.options)
     except DomainError as error:  # bad input: nothing was sent
         module.fail_from_error(error, **result)
     result['task_nos'] = list(request.task_nos)
+    result['open_run_kind'] = request.open_run_kind
     try:
         client = module.client
         result.update(run_cancel(client, request, check_mode=module.check_mode, log=client.log))

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from ansible_collections.aliyun.domain.plugins.module_utils._cancel import CancelRequest, run_cancel
@@ -218,3 +220,62 @@ def test_bad_input_is_refused_naming_the_option(options, message):
     with pytest.raises(DomainConfigError) as caught:
         CancelRequest(OptionAdapter.from_dict(options))
     assert message in str(caught.value)
+
+
+def test_state_file_tells_the_open_runs_kind_and_none_once_it_is_closed(serve, tmp_path):
+    path = tmp_path / 'state.jsonl'
+    log = SubmissionLog(str(path))
+    log.append({'event': 'intent', 'id': 'i-1', 'kind': 'rollback', 'domains': ['a.example']})
+    log.append({'event': 'submitted', 'id': 'i-1', 'task_no': 'T-1'})
+    assert request(state_file=str(path)).open_run_kind == 'rollback'
+    log.complete(kind='rollback')
+    closed = request(state_file=str(path))
+    assert closed.open_run_kind is None and closed.task_nos == []
+    fake = FakeTasks(mixed_task())
+    result = run_cancel(serve(fake), closed)
+    assert result['open_run_kind'] is None and result['task_nos'] == [] and fake.actions == []
+    # intents written before runs had a kind are a migration's
+    log.append({'event': 'intent', 'id': 'i-2', 'domains': ['a.example']})
+    assert request(state_file=str(path)).open_run_kind == 'migration'
+
+
+def test_a_submission_whose_answer_was_lost_is_found_in_the_task_list_and_cancelled(serve, tmp_path):
+    path = tmp_path / 'state.jsonl'
+    log = SubmissionLog(str(path))
+    # the answer to this submission was lost: T-1 (its four domains exactly) is the task it created
+    log.append({'event': 'intent', 'id': 'i-1', 'kind': 'migration', 'time_ms': 1, 'known_task_nos': [],
+                'domains': ['a.example', 'b.example', 'c.example', 'd.example']})
+    # this one created nothing: no task has exactly its domains
+    log.append({'event': 'intent', 'id': 'i-2', 'kind': 'migration', 'time_ms': 1, 'known_task_nos': [],
+                'domains': ['e.example']})
+    fake = FakeTasks(mixed_task())
+    result = run_cancel(serve(fake), request(state_file=str(path), wait=True))
+    assert result['task_nos'] == ['T-1'] and fake.actions.count('CancelTask') == 1
+    assert result['domains_cancelled'] == ['a.example', 'b.example']
+    assert result['domains_already_run'] == {'c.example': 'EXECUTING', 'd.example': 'EXECUTE_SUCCESS'}
+    # no outcome is written for the intents; the cancellation is recorded before CancelTask is sent
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [record['event'] for record in records] == ['intent', 'intent', 'cancel']
+    assert records[-1]['task_no'] == 'T-1' and records[-1]['domains'] == ['a.example', 'b.example']
+
+
+def test_a_run_after_the_cancellation_still_counts_the_recorded_domains_as_cancelled(serve, tmp_path):
+    path = tmp_path / 'state.jsonl'
+    log = SubmissionLog(str(path))
+    log.append({'event': 'intent', 'id': 'i-1', 'kind': 'migration', 'domains': ['a.example', 'b.example',
+                                                                                 'c.example', 'd.example']})
+    log.append({'event': 'submitted', 'id': 'i-1', 'task_no': 'T-1'})
+    fake = FakeTasks(mixed_task())
+    first = run_cancel(serve(fake), request(state_file=str(path)))   # no wait: CANCELLING
+    assert first['tasks'] == {'T-1': 'CANCELLING'} and first['domains_cancelled'] == ['a.example', 'b.example']
+    # the abort is run again once the cancellation is complete: nothing waits any more, nothing is sent again
+    fake.tasks['T-1'].update(cancel=2)
+    fake.tasks['T-1']['details'].update({'a.example': 3, 'b.example': 3, 'c.example': 3})
+    again = run_cancel(serve(fake), request(state_file=str(path), wait=True))
+    assert fake.actions.count('CancelTask') == 1 and again['changed'] is False
+    assert again['domains_cancelled'] == ['a.example', 'b.example']
+    # c.example was executing when the cancel came: its failure is its own
+    assert again['domains_already_run'] == {'c.example': 'EXECUTE_FAILURE', 'd.example': 'EXECUTE_SUCCESS'}
+    # a migration closed afterwards starts afresh: its records no longer count
+    log.complete()
+    assert request(state_file=str(path)).recorded_cancels == {}

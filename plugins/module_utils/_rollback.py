@@ -40,7 +40,8 @@ ROLLBACK = 'rollback'
 ALIYUN_DNS_TARGET = 'aliyun_dns'
 MOVED_STATUS = 'succeeded'
 
-FINISH_FIRST = 'finish it first (re-run aliyun.domain.migrate_dns until nothing is pending)'
+FINISH_FIRST = ('finish it first (re-run aliyun.domain.migrate_dns until nothing is pending) or abort it (the '
+                'same playbook with dns_migration_abort=true)')
 NOT_A_ROLLBACK_OF_A_ROLLBACK = ('a rollback is not rolled back: to move the domains again, run a new migration '
                                 'with aliyun.domain.migrate_dns')
 REASON_UNKNOWN_BEFORE = 'its nameservers before the migration are unknown (the state file recorded none)'

@@ -27,7 +27,7 @@ description:
     or the playbook C(aliyun.domain.migrate_dns)).
   - An open rollback (interrupted) gets the same plan again, so that a re-run finishes it; RV(resuming) says so.
   - Fails, with one line naming the option, when the state file records no migration, when the latest migration
-    is still open (finish it first), when a listed domain was not moved or is back already.
+    is still open (finish it first, or abort it with the dns_migration role's C(dns_migration_abort)), when a listed domain was not moved or is back already.
 author:
   - aliyun.domain contributors (!UNKNOWN)
 options:

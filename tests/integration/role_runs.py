@@ -9,6 +9,7 @@ __metaclass__ = type
 import glob
 import json
 import os
+import re
 
 # Waits short enough for the emulator's sub-second tasks; a run that hangs still ends within minutes.
 FAST_WAIT = {
@@ -30,8 +31,11 @@ def role_vars(work_dir, nameservers, domains=None, batch_size=5, **extra):
 
 
 def latest_report(work_dir, prefix='dns-migration'):
-    """(report, path) of the newest JSON report named ``prefix-STAMP.json`` under ``work_dir``/reports."""
-    reports = sorted(glob.glob(os.path.join(str(work_dir), 'reports', '%s-*.json' % prefix)))
+    """(report, path) of the newest JSON report named ``prefix-STAMP.json`` under ``work_dir``/reports
+    (``dns-migration`` is not ``dns-migration-abort``)."""
+    named = re.compile(r'%s-\d{8}T\d{6}Z\.json$' % re.escape(prefix))
+    reports = sorted(path for path in glob.glob(os.path.join(str(work_dir), 'reports', '%s-*.json' % prefix))
+                     if named.match(os.path.basename(path)))
     assert reports, 'no report written'
     with open(reports[-1]) as handle:
         return json.load(handle), reports[-1]

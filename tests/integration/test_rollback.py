@@ -130,7 +130,8 @@ def test_an_open_migration_is_not_rolled_back(emulator_factory, run_playbook, tm
     assert run.rc != 0
     message = run.task('aliyun.domain.dns_migration : Read the way back from the state file')['msg']
     assert 'still open' in message
-    assert 'finish it first (re-run aliyun.domain.migrate_dns until nothing is pending)' in message
+    assert ('finish it first (re-run aliyun.domain.migrate_dns until nothing is pending) or abort it (the same '
+            'playbook with dns_migration_abort=true)') in message
 
 
 def test_an_interrupted_rollback_finishes_on_the_rerun_without_submitting_twice(emulator_factory, run_playbook, tmp_path):

@@ -163,7 +163,8 @@ def test_refusals_name_the_state_file_and_say_what_to_do(state):
     with pytest.raises(DomainConfigError) as caught:
         plan(state)
     assert caught.value.message.endswith('still open (1 task(s) submitted, not closed): finish it first '
-                                         '(re-run aliyun.domain.migrate_dns until nothing is pending).')
+                                         '(re-run aliyun.domain.migrate_dns until nothing is pending) or abort it '
+                                         '(the same playbook with dns_migration_abort=true).')
 
 
 def test_rollbacks_in_parts_and_then_a_rollback_of_the_rollback_is_refused(state):

@@ -67,22 +67,24 @@ def wait_until_the_cancelled_details_failed(emulator, timeout=60):
     raise AssertionError('the cancellation did not complete within %d s' % timeout)
 
 
-def start_a_migration_that_leaves_the_stragglers_pending(emulator, run_playbook, work):
+def start_a_migration_that_leaves_the_stragglers_pending(emulator_factory, run_playbook, tmp_path, cancel_seconds):
+    """(emulator, work directory, each domain's nameservers before, submissions per domain) of an open migration."""
+    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.2', '--cancel-seconds', str(cancel_seconds),
+                                *SLOW_DOMAINS)
+    work = tmp_path / 'work'
     before = dict((domain, registrar_nameservers(emulator, domain)) for domain in DOMAINS)
     run = run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work, dns_migration_wait_timeout=3))
     assert run.rc != 0
     report, dummy = latest_report(work)
     assert sorted(report['pending_domains']) == SLOW and report['summary']['succeeded'] == 3
     assert state_records(work)[-1]['event'] != 'completed'
-    return before
+    return emulator, work, before, submissions(emulator)
 
 
 def test_abort_cancels_the_waiting_details_acknowledges_once_closes_and_the_way_back_still_works(
         emulator_factory, run_playbook, tmp_path):
-    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.2', '--cancel-seconds', '0.5', *SLOW_DOMAINS)
-    work = tmp_path / 'work'
-    before = start_a_migration_that_leaves_the_stragglers_pending(emulator, run_playbook, work)
-    submitted = submissions(emulator)
+    emulator, work, before, submitted = start_a_migration_that_leaves_the_stragglers_pending(
+        emulator_factory, run_playbook, tmp_path, cancel_seconds=0.5)
 
     preview = run_playbook(MIGRATE, emulator=emulator, check=True, extra_vars=abort_vars(work))
     preview.assert_success()
@@ -146,10 +148,8 @@ def test_abort_cancels_the_waiting_details_acknowledges_once_closes_and_the_way_
 def test_an_abort_that_timed_out_runs_again_without_cancelling_twice_then_a_new_migration_sends_the_rest(
         emulator_factory, run_playbook, tmp_path):
     # the cancellation takes 4 s to complete: an abort allowed 1 s stops before it is complete
-    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.2', '--cancel-seconds', '4', *SLOW_DOMAINS)
-    work = tmp_path / 'work'
-    before = start_a_migration_that_leaves_the_stragglers_pending(emulator, run_playbook, work)
-    submitted = submissions(emulator)
+    emulator, work, before, submitted = start_a_migration_that_leaves_the_stragglers_pending(
+        emulator_factory, run_playbook, tmp_path, cancel_seconds=4)
 
     cut_short = run_playbook(MIGRATE, emulator=emulator, extra_vars=abort_vars(work, dns_migration_wait_timeout=1))
     assert cut_short.rc != 0

@@ -40,6 +40,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import 
     CANCEL_EVENT,
     MIGRATION,
     SubmissionLog,
+    Target,
     find_submitted_task,
     list_recent_tasks,
     task_details,
@@ -73,6 +74,8 @@ class CancelRequest(object):
         self.unsettled = []
         # task_no -> domains an earlier run recorded as waiting when it sent CancelTask
         self.recorded_cancels = {}
+        # domain -> the target the open run's submission set for it (the domain_nameservers form)
+        self.targets = {}
         # the state file, appended to (a ``cancel`` record) before CancelTask is sent; None with task_no
         self.state = None
         if task_no is not None:
@@ -89,6 +92,11 @@ class CancelRequest(object):
                 self.open_run_kind = next((kind for kind in kinds if kind), MIGRATION)
             self.unsettled = [intent for intent, task_no, event in log.submissions()
                               if not task_no and event != 'not_sent']
+            for intent, task_no, event in log.submissions():
+                if event == 'not_sent' or not isinstance(intent.get('target'), dict):
+                    continue
+                for domain in intent.get('domains') or []:
+                    self.targets[domain] = Target.from_record(intent['target']).option_value()
         wait = options.get_option_default('wait', False)
         if not isinstance(wait, bool):
             raise invalid_value('wait', wait, 'a boolean')
@@ -266,6 +274,7 @@ class _Cancellation(object):
                      for task_no in self.request.task_nos)
         return {
             'open_run_kind': self.request.open_run_kind,
+            'targets': dict(self.request.targets),
             'changed': bool(accepted) or (self.check_mode and any(
                 waiting[task_no] and statuses.get(task_no, CANCEL_INIT) == CANCEL_INIT for task_no in self.request.task_nos)),
             'task_nos': list(self.request.task_nos),

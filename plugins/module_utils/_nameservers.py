@@ -48,6 +48,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._errors import (
     DomainError,
 )
 from ansible_collections.aliyun.domain.plugins.module_utils._names import (
+    ALIYUN_DNS_TARGET,
     SINGLE_TARGET_OPTIONS,
     lenient_name,
     nameserver_key,
@@ -118,6 +119,10 @@ class Target(object):
 
     def to_record(self):
         return {'aliyun_dns': self.aliyun_dns, 'nameservers': list(self.nameservers)}
+
+    def option_value(self):
+        """The target as the ``domain_nameservers`` options take it: the hostnames, or the string ``aliyun_dns``."""
+        return ALIYUN_DNS_TARGET if self.aliyun_dns else list(self.nameservers)
 
     @classmethod
     def from_record(cls, record):

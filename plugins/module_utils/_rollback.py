@@ -25,7 +25,9 @@ from ansible_collections.aliyun.domain.plugins.module_utils._journal import (
     iter_json_lines,
     read_final_results,
 )
-from ansible_collections.aliyun.domain.plugins.module_utils._names import validate_domains
+# ALIYUN_DNS_TARGET: the per-domain target of a domain whose nameservers before the migration were Alibaba Cloud
+# DNS's (the nameservers module's domain_nameservers takes it as AliyunDns=true).
+from ansible_collections.aliyun.domain.plugins.module_utils._names import ALIYUN_DNS_TARGET, validate_domains
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import (
     COMPLETED_EVENT,
     Target,
@@ -35,9 +37,6 @@ from ansible_collections.aliyun.domain.plugins.module_utils._options import inva
 
 MIGRATION = 'migration'
 ROLLBACK = 'rollback'
-# The per-domain target of a domain whose nameservers before the migration were Alibaba Cloud DNS's
-# (the nameservers module's domain_nameservers takes it as AliyunDns=true).
-ALIYUN_DNS_TARGET = 'aliyun_dns'
 MOVED_STATUS = 'succeeded'
 
 FINISH_FIRST = ('finish it first (re-run aliyun.domain.migrate_dns until nothing is pending) or abort it (the '

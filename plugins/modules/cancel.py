@@ -132,6 +132,15 @@ open_run_kind:
   returned: always
   type: str
   sample: migration
+targets:
+  description:
+    - With O(state_file), each domain of the open run with the target its submission set, as the
+      O(aliyun.domain.delegation_info#module:domain_nameservers) option takes it (a list of hostnames, or
+      C(aliyun_dns)); for example to verify the delegation of the domains that changed before an abort.
+      Empty with O(task_no).
+  returned: always
+  type: dict
+  sample: {"example.com": ["ns1.example.org", "ns2.example.org"], "example.net": "aliyun_dns"}
 domains_already_run:
   description: The other domains of the tasks, each with its detail's status name (C(EXECUTING), C(EXECUTE_SUCCESS), ...).
   returned: always
@@ -171,7 +180,7 @@ def main():
         supports_check_mode=True,
     )
     result = {'changed': False, 'task_nos': [], 'tasks': {}, 'domains_cancelled': [], 'domains_already_run': {},
-              'open_run_kind': None}
+              'open_run_kind': None, 'targets': {}}
     try:
         request = CancelRequest(module.options)
     except DomainError as error:  # bad input: nothing was sent

@@ -17,6 +17,8 @@ __metaclass__ = type
 import json
 import time
 
+import pytest
+
 from ansible_collections.aliyun.domain.tests.integration.official_sdk import registrar_nameservers
 from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report, role_vars
 
@@ -190,3 +192,42 @@ def test_an_abort_at_vvvv_shows_no_secret(emulator_factory, run_playbook, tmp_pa
     run.assert_success()
     assert '<localhost> EXEC' in run.stdout and requests(emulator, 'CancelTask') == 1   # really -vvvv, really cancelled
     assert leaks({'stdout': run.stdout, 'stderr': run.stderr, 'recorded results': json.dumps(run.events)}, tmp_path) == []
+
+
+def dns_vars(emulator, work, **extra):
+    """The DNS checks on, against the emulator's parent zone and the provider's nameservers (the NEW ones)."""
+    addresses = emulator.dns()
+    return dict(dns_migration_preflight=True, dns_migration_verify_delegation=True, dns_migration_delegation_timeout=3,
+                dns_migration_parent_nameservers=[addresses['parent']],
+                dns_migration_nameserver_addresses=dict((name, [addresses['nameservers'][name]]) for name in NEW),
+                **extra)
+
+
+@pytest.mark.parametrize('parent_updates', [True, False], ids=['parent-delegates', 'parent-never-updates'])
+def test_an_abort_verifies_at_the_parent_zone_the_domains_that_changed_before_it(emulator_factory, run_playbook,
+                                                                                 tmp_path, parent_updates):
+    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.2', '--cancel-seconds', '0.5', *SLOW_DOMAINS,
+                                '--dns-port', '0', *[argument for name in NEW for argument in ('--dns-nameserver', name)])
+    work = tmp_path / 'work'
+    first = run_playbook(MIGRATE, emulator=emulator,
+                         extra_vars=migration_vars(work, **dns_vars(emulator, work, dns_migration_wait_timeout=3)))
+    assert first.rc != 0 and state_records(work)[-1]['event'] != 'completed'
+    if not parent_updates:
+        # from now on the parent zone still refers every changed domain to its old nameservers
+        emulator.configure_dns(propagation_delay=3600)
+
+    run = run_playbook(MIGRATE, emulator=emulator, extra_vars=abort_vars(work, **dns_vars(emulator, work)))
+    report, dummy = latest_report(work, prefix='dns-migration-abort')
+    records = dict((record['domain'], record) for record in report['domains'])
+    assert sorted(report['cancelled_domains']) == SLOW
+    assert all(records[domain]['delegation'] is None for domain in SLOW), 'a cancelled domain did not move'
+    if parent_updates:
+        run.assert_success()
+        assert all(records[domain]['delegation']['verified'] is True for domain in FAST)
+        assert report['summary']['unverified'] == 0
+    else:
+        assert run.rc != 0 and run.failed_tasks()[-1].endswith('Fail for the domains that did not change')
+        assert sorted(report['unverified_domains']) == FAST and report['summary']['unverified'] == 3
+        assert 'not verified at the parent zone' in report['problems']
+    # verified or not, nothing is left to wait for: the run is closed
+    assert state_records(work)[-1]['event'] == 'completed'

@@ -279,3 +279,21 @@ def test_a_run_after_the_cancellation_still_counts_the_recorded_domains_as_cance
     # a migration closed afterwards starts afresh: its records no longer count
     log.complete()
     assert request(state_file=str(path)).recorded_cancels == {}
+
+
+def test_state_file_gives_each_domain_the_target_its_submission_set(serve, tmp_path):
+    path = tmp_path / 'state.jsonl'
+    log = SubmissionLog(str(path))
+    log.append({'event': 'intent', 'id': 'i-1', 'domains': ['a.example', 'b.example'],
+                'target': {'aliyun_dns': False, 'nameservers': ['ns1.new.test', 'ns2.new.test']}})
+    log.append({'event': 'submitted', 'id': 'i-1', 'task_no': 'T-1'})
+    log.append({'event': 'intent', 'id': 'i-2', 'domains': ['c.example'], 'target': {'aliyun_dns': True, 'nameservers': []}})
+    log.append({'event': 'submitted', 'id': 'i-2', 'task_no': 'T-2'})
+    # never sent: not a target of this run
+    log.append({'event': 'intent', 'id': 'i-3', 'domains': ['d.example'], 'target': {'aliyun_dns': True, 'nameservers': []}})
+    log.append({'event': 'not_sent', 'id': 'i-3'})
+    result = run_cancel(serve(FakeTasks({'T-1': {'a.example': 2, 'b.example': 2}, 'T-2': {'c.example': 2}})),
+                        request(state_file=str(path)))
+    assert result['targets'] == {'a.example': ['ns1.new.test', 'ns2.new.test'], 'b.example': ['ns1.new.test', 'ns2.new.test'],
+                                 'c.example': 'aliyun_dns'}
+    assert run_cancel(serve(FakeTasks({'T-1': {}})), request(task_no=['T-1']))['targets'] == {}

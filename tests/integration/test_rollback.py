@@ -184,3 +184,28 @@ def test_with_the_dns_checks_the_old_provider_is_checked_first_and_the_parent_zo
     for record in report['domains']:
         assert record['delegation']['verified'] is True
         assert record['nameservers_after'] == old
+
+
+def test_a_rollback_in_which_no_domain_can_go_back_fails_naming_them_and_submits_nothing(
+        emulator_factory, run_playbook, tmp_path):
+    emulator = seeded(emulator_factory('--domains', '50', '--task-seconds', '0.2'))
+    work = tmp_path / 'work'
+    domains = DOMAINS[:2]
+    run_playbook(MIGRATE, emulator=emulator, extra_vars=role_vars(work, dns_migration_domains=domains)).assert_success()
+    # a state file written before the nameservers before a change were recorded
+    state_file = work / 'journal.jsonl.submissions'
+    records = [json.loads(line) for line in state_file.read_text().splitlines()]
+    for record in records:
+        record.pop('before', None)
+    state_file.write_text(''.join(json.dumps(record) + '\n' for record in records))
+    before = submissions(emulator)
+
+    run = run_playbook(ROLLBACK, emulator=emulator, extra_vars=role_vars(work))
+    assert run.rc != 0
+    message = run.task('aliyun.domain.dns_migration : Fail when no selected domain can go back')['msg']
+    assert message.startswith('Nothing rolled back: none of the 2 selected domain(s) of the migration of ')
+    for domain in domains:
+        assert domain in message
+    assert 'its nameservers before the migration are unknown' in message
+    assert submissions(emulator) == before
+    assert all(value == NEW for value in registrar_nameservers(emulator, domains).values())

@@ -10,6 +10,10 @@ import glob
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 # Waits short enough for the emulator's sub-second tasks; a run that hangs still ends within minutes.
 FAST_WAIT = {
@@ -39,3 +43,27 @@ def latest_report(work_dir, prefix='dns-migration'):
     assert reports, 'no report written'
     with open(reports[-1]) as handle:
         return json.load(handle), reports[-1]
+
+
+def kill_playbook_when(playbook, extra_vars, ready, ansible_env, venv_tool, emulator, tmp_path, timeout=30):
+    """Run the collection playbook ``playbook`` (a name) with ``extra_vars`` and SIGKILL it (its whole process group)
+    as soon as ``ready()`` is true; fails when it ends first or ``ready()`` stays false for ``timeout`` seconds."""
+    extra = tmp_path / 'killed-run-vars.json'
+    extra.write_text(json.dumps(extra_vars))
+    env = dict(ansible_env, ALIBABA_CLOUD_DOMAIN_ENDPOINT=emulator.url)
+    inventory = tmp_path / 'killed-run-inventory.ini'
+    # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py)
+    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s '
+                         'dns_migration_preflight=false dns_migration_verify_delegation=false\n' % sys.executable)
+    process = subprocess.Popen([venv_tool('ansible-playbook'), '-i', str(inventory), playbook, '-e', '@%s' % extra],
+                               cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + timeout
+    try:
+        while not ready():
+            assert process.poll() is None, 'ansible-playbook %s ended before it could be killed' % playbook
+            assert time.time() < deadline, 'ansible-playbook %s was not ready to be killed within %d s' % (playbook, timeout)
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

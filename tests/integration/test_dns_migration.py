@@ -9,14 +9,10 @@ __metaclass__ = type
 import glob
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
-from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report, role_vars
+from ansible_collections.aliyun.domain.tests.integration.role_runs import kill_playbook_when, latest_report, role_vars
 
 TARGET = ['ns1.example.org', 'ns2.example.org']
 DOMAINS = ['example-%05d.com' % number for number in range(1, 13)]
@@ -102,28 +98,13 @@ def test_rerun_after_kill_between_submit_and_acknowledge_finishes_without_resubm
         emulator_factory, run_playbook, ansible_env, venv_tool, tmp_path):
     emulator = emulator_factory('--domains', '20', '--task-seconds', '3-4')
     work = tmp_path / 'work'
-    extra = tmp_path / 'vars.json'
-    extra.write_text(json.dumps(migration_vars(work)))
-    env = dict(ansible_env, ALIBABA_CLOUD_DOMAIN_ENDPOINT=emulator.url)
-    inventory = tmp_path / 'inventory.ini'
-    # the role's DNS checks off, as in every playbook test (DNS_CHECKS_OFF in conftest.py)
-    inventory.write_text('localhost ansible_connection=local ansible_python_interpreter=%s '
-                         'dns_migration_preflight=false dns_migration_verify_delegation=false\n' % sys.executable)
-    process = subprocess.Popen([venv_tool('ansible-playbook'), '-i', str(inventory), 'aliyun.domain.migrate_dns', '-e', '@%s' % extra],
-                               cwd=str(tmp_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
     state_file = work / 'journal.jsonl.submissions'
-    try:
-        for dummy in range(600):
-            if state_file.exists() and state_file.read_text().count('"submitted"') == 3:
-                break
-            assert process.poll() is None, 'ansible-playbook ended before submitting everything'
-            time.sleep(0.05)
-        else:
-            pytest.fail('the submissions were not recorded in time')
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+
+    def submitted_everything():
+        return state_file.exists() and state_file.read_text().count('"submitted"') == 3
+
+    kill_playbook_when('aliyun.domain.migrate_dns', migration_vars(work), submitted_everything, ansible_env, venv_tool,
+                       emulator, tmp_path)
     assert emulator.stats()['details_acknowledged'] == 0
     task_nos = [json.loads(line)['task_no'] for line in state_file.read_text().splitlines() if '"submitted"' in line]
 

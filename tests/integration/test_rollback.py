@@ -14,7 +14,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.aliyun.domain.tests.integration.official_sdk import official_sdk
-from ansible_collections.aliyun.domain.tests.integration.role_runs import latest_report
+from ansible_collections.aliyun.domain.tests.integration.role_runs import kill_playbook_when, latest_report
 from ansible_collections.aliyun.domain.tests.integration.role_runs import role_vars as shared_role_vars
 
 DOMAINS = ['example-%05d.com' % number for number in range(1, 51)]
@@ -154,6 +154,35 @@ def test_an_interrupted_rollback_finishes_on_the_rerun_without_submitting_twice(
     records = [json.loads(line) for line in (work / 'journal.jsonl.submissions').read_text().splitlines()]
     rollback_tasks = [record for record in records if record.get('event') == 'intent' and record.get('kind') == 'rollback']
     assert len(rollback_tasks) == 3
+
+
+def test_a_rollback_killed_mid_submission_finishes_on_the_rerun_without_submitting_twice(
+        emulator_factory, run_playbook, ansible_env, venv_tool, tmp_path):
+    emulator = seeded(emulator_factory('--domains', '50', '--task-seconds', '0.2'))
+    work = tmp_path / 'work'
+    domains = DOMAINS[:6]
+    run_playbook(MIGRATE, emulator=emulator, extra_vars=role_vars(work, dns_migration_domains=domains)).assert_success()
+    before = submissions(emulator)
+    state_file = work / 'journal.jsonl.submissions'
+    migration_submissions = state_file.read_text().count('"submitted"')
+    emulator.configure(task_seconds=3)
+
+    def first_rollback_task_recorded():
+        # three former sets, three rollback submissions: killed after the first, the others maybe under way
+        return state_file.read_text().count('"submitted"') > migration_submissions
+
+    kill_playbook_when('aliyun.domain.rollback_dns', role_vars(work), first_rollback_task_recorded, ansible_env, venv_tool,
+                       emulator, tmp_path)
+    records = [json.loads(line) for line in state_file.read_text().splitlines()]
+    assert records[-1]['event'] != 'completed' and any(record.get('kind') == 'rollback' for record in records)
+
+    rerun = run_playbook(ROLLBACK, emulator=emulator, extra_vars=role_vars(work))
+    rerun.assert_success()
+    assert_back(emulator, domains)
+    after = submissions(emulator)
+    assert dict((domain, after[domain] - before.get(domain, 0)) for domain in domains) == dict.fromkeys(domains, 1)
+    report = rollback_report(work)
+    assert report['summary']['succeeded'] == 6 and report['summary']['acknowledged'] == 6
 
 
 def test_with_the_dns_checks_the_old_provider_is_checked_first_and_the_parent_zone_is_verified(emulator_factory, run_playbook,

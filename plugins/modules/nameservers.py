@@ -148,7 +148,7 @@ options:
     description:
       - Seconds to wait with O(wait=true) before failing with the progress made; more than 0.
       - Checked before anything is submitted, like O(poll_interval) and O(max_poll_interval).
-    type: int
+    type: float
     default: 900
   poll_interval:
     description:
@@ -366,6 +366,7 @@ from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import 
     empty_change_result,
     run_nameserver_change,
 )
+from ansible_collections.aliyun.domain.plugins.module_utils._waiter import wait_argument_spec
 
 
 def main():
@@ -377,14 +378,11 @@ def main():
             aliyun_dns=dict(type='bool', default=False),
             batch_size=dict(type='int', default=100),
             state_file=dict(type='path'),
-            wait=dict(type='bool', default=False),
             fail_on_blocked=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=900),
-            poll_interval=dict(type='float', default=8),
-            max_poll_interval=dict(type='float', default=30),
             close_migration=dict(type='dict', options=dict(started=dict(type='str'), report=dict(type='str'),
                                                            kind=dict(type='str', choices=['migration', 'rollback']))),
             run_kind=dict(type='str', default='migration', choices=['migration', 'rollback']),
+            **wait_argument_spec()
         ),
         supports_check_mode=True,
     )

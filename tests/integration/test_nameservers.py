@@ -32,7 +32,8 @@ IDEMPOTENCE = """
         nameservers: [NS2.example.org., ns1.EXAMPLE.org]
         state_file: "{{ state_file }}"
         wait: true
-        wait_timeout: 60
+        # seconds as the other modules take them (once an int here, refusing 60.5)
+        wait_timeout: 60.5
       register: second
 
     - name: Same again without the state file

@@ -110,6 +110,7 @@ def test_abort_cancels_the_waiting_details_acknowledges_once_closes_and_the_way_
         assert records[domain]['nameservers_before'] == before[domain] and records[domain]['nameservers_after'] == NEW
     html = open(path[:-len('.json')] + '.html').read()
     assert 'Aborted: 3 cancelled before they started' in html and '<script' not in html
+    assert 'Results received (succeeded, failed or cancelled) over time, 6 in all' in html
     assert 'Aborted the migration: 3 cancelled, 3 changed, 0 failed, 0 pending' in run.output()
 
     details = migration_details(emulator)

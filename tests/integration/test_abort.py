@@ -232,3 +232,40 @@ def test_an_abort_verifies_at_the_parent_zone_the_domains_that_changed_before_it
         assert 'not verified at the parent zone' in report['problems']
     # verified or not, nothing is left to wait for: the run is closed
     assert state_records(work)[-1]['event'] == 'completed'
+
+
+def test_an_open_rollback_is_aborted_and_a_later_rollback_puts_back_only_what_it_cancelled(
+        emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.2', '--cancel-seconds', '0.5')
+    work = tmp_path / 'work'
+    before = dict((domain, registrar_nameservers(emulator, domain)) for domain in DOMAINS)
+    run_playbook(MIGRATE, emulator=emulator, extra_vars=migration_vars(work)).assert_success()
+    # the rollback's tasks for three of the domains straggle: its wait times out, the rollback stays open
+    emulator.configure(slow_domains='example-0000[1-3].com=400')
+    rollback = run_playbook(ROLLBACK, emulator=emulator, extra_vars=migration_vars(work, dns_migration_wait_timeout=3))
+    assert rollback.rc != 0 and state_records(work)[-1]['event'] != 'completed'
+    submitted = submissions(emulator)
+
+    abort = run_playbook(ROLLBACK, emulator=emulator, extra_vars=abort_vars(work))
+    abort.assert_success()
+    assert submissions(emulator) == submitted, 'an abort submits nothing'
+    report, path = latest_report(work, prefix='dns-rollback-abort')
+    assert report['title'] == 'DNS rollback report (aborted)'
+    assert sorted(report['cancelled_domains']) == SLOW and report['summary']['succeeded'] == 3
+    closed = state_records(work)[-1]
+    assert closed['event'] == 'completed' and closed['kind'] == 'rollback' and closed['report'] == path
+    for domain in SLOW:
+        assert registrar_nameservers(emulator, domain) == NEW
+    for domain in FAST:
+        assert registrar_nameservers(emulator, domain) == ALIYUN_DNS
+
+    # the next rollback is a part of the same way back: the three the abort cancelled, and only them
+    emulator.configure(slow_domains=[])
+    rest = run_playbook(ROLLBACK, emulator=emulator, extra_vars=migration_vars(work))
+    rest.assert_success()
+    after = submissions(emulator)
+    assert dict((domain, after.get(domain, 0) - submitted.get(domain, 0)) for domain in DOMAINS) == \
+        dict((domain, 1 if domain in SLOW else 0) for domain in DOMAINS)
+    for domain in DOMAINS:
+        assert registrar_nameservers(emulator, domain) == ALIYUN_DNS, domain
+    assert before[SLOW[0]] == ['dns1.hichina.com', 'dns2.hichina.com']   # Alibaba Cloud DNS before: back with AliyunDns

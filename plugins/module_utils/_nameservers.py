@@ -80,8 +80,9 @@ RECONCILE_DELAYS = (1.0, 2.0, 4.0)
 # find in the recent task list, or one submitted meanwhile): never re-sent, the run fails naming the domains.
 IN_PROGRESS_CODES = frozenset(['TaskIsBeingProcessed'])
 # After a change succeeds, reads may show the old nameservers for a while. Within this long after a closed
-# migration submitted a domain to the same target, a read that still shows the old nameservers is taken
-# for such a lag when that task's detail for the domain succeeded: the domain is not submitted again.
+# run submitted a domain, a read that does not show that run's target is taken for such a lag when that task's
+# detail for the domain succeeded: the domain is on that target (not submitted again when it is this run's
+# target, and recorded with it as its nameservers before otherwise, e.g. by a rollback right after a migration).
 READ_LAG_WINDOW_MS = 3600 * 1000
 # A batch whose lost submission is proven absent from the task list is sent again, at most this often.
 MAX_RESUBMISSIONS = 3
@@ -260,7 +261,7 @@ class SubmissionLog(object):
         self.outcomes = {}
         # task_no -> the domains waiting when CancelTask was sent for it (``cancel`` records of the open run)
         self.cancels = {}
-        # (intent, task_no) of the submissions of the last closed migration: reads may still lag behind them
+        # (intent, task_no) of the submissions of every closed run, in order: reads may still lag behind them
         self.closed = []
         if path and os.path.exists(path):
             self._load()
@@ -279,7 +280,7 @@ class SubmissionLog(object):
     def _apply(self, record):
         event = record.get('event')
         if event == COMPLETED_EVENT:
-            self.closed = [(intent, task_no) for intent, task_no, dummy in self.submissions() if task_no]
+            self.closed.extend((intent, task_no) for intent, task_no, dummy in self.submissions() if task_no)
             self.intents, self.order, self.outcomes, self.cancels = {}, [], {}, {}
         elif event == CANCEL_EVENT and record.get('task_no'):
             self.cancels.setdefault(record['task_no'], set()).update(record.get('domains') or [])
@@ -354,6 +355,8 @@ class NameserverChange(object):
         self.submitted = {}
         self.submitting = False
         self.recent_tasks = None
+        # domain -> the Target a closed run's task set while reads still show something else (_correct_lagging_reads)
+        self.lagging = {}
 
     # planning ------------------------------------------------------------------------------
 
@@ -369,6 +372,7 @@ class NameserverChange(object):
             self.current = read_current_nameservers(self.client, self.domains)
             self.domains_blocked = dict((domain, REASON_NOT_IN_ACCOUNT) for domain in self.domains if domain not in self.current)
         self._reconcile_recorded()
+        self._correct_lagging_reads()
         covered = {}
         for intent, task_no, dummy in self.state.submissions():
             if task_no and Target.from_record(intent.get('target')).key == self.target.key:
@@ -385,43 +389,56 @@ class NameserverChange(object):
                 continue
             if domain in covered:
                 self.adopted[domain] = covered[domain]
-            elif self.current.get(domain) is not None and self.target.matches(self.current[domain]):
+            elif self._on_target(domain):
                 self.unchanged.append(domain)
             else:
                 candidates.append(domain)
-        candidates = self._preflight(self._settled_recently(candidates))
+        candidates = self._preflight(candidates)
         if candidates:
             self.recent_tasks = list_recent_tasks(self.client, self.clock_ms(), self.clock_ms())
             self.blocked = pending_changes(self.client, self.recent_tasks, candidates, set(self.state.task_nos()))
         self.to_submit = [domain for domain in candidates if domain not in self.blocked]
         return self
 
-    def _settled_recently(self, candidates):
-        """The candidates that a closed migration did not just change: reads lag behind a successful change, so a
-        domain whose CHG_DNS detail to this target succeeded within READ_LAG_WINDOW_MS counts as unchanged."""
+    def _correct_lagging_reads(self):
+        """Reads lag behind a successful change: a domain whose read does not show the target of the latest closed
+        run that submitted it within READ_LAG_WINDOW_MS is on the target of the latest of those whose detail for it
+        succeeded (``self.lagging``), and ``self.current`` says so (None, unknown, for Alibaba Cloud DNS)."""
         now_ms = self.clock_ms()
+        wanted = set(self.domains)
         recent = {}
         for intent, task_no in self.state.closed:
-            if Target.from_record(intent.get('target')).key != self.target.key:
-                continue
             if now_ms - (intent.get('time_ms') or 0) > READ_LAG_WINDOW_MS:
                 continue
+            target = Target.from_record(intent.get('target'))
             for domain in intent.get('domains') or []:
-                recent[domain] = task_no
-        lagging = set(domain for domain in candidates if domain in recent)
-        if not lagging:
-            return candidates
+                if domain in wanted:
+                    recent.setdefault(domain, []).append((task_no, target))
+        suspect = dict((domain, changes) for domain, changes in recent.items()
+                       if self.current.get(domain) is None or not changes[-1][1].matches(self.current[domain]))
+        if not suspect:
+            return
         succeeded = set()
-        for task_no in sorted(set(recent[domain] for domain in lagging)):
+        for task_no in sorted(set(task_no for changes in suspect.values() for task_no, dummy in changes)):
             for detail in task_details(self.client, task_no):
-                name = lenient_name(detail.get('DomainName'))
-                if name in lagging and as_int(detail.get('TaskStatusCode')) == DETAIL_SUCCESS:
-                    succeeded.add(name)
-        if succeeded:
-            self.log('%d domains read with their old nameservers were changed by a task that succeeded within the last '
-                     'hour (the reads lag): not submitted again' % len(succeeded))
-        self.unchanged.extend(domain for domain in candidates if domain in succeeded)
-        return [domain for domain in candidates if domain not in succeeded]
+                if as_int(detail.get('TaskStatusCode')) == DETAIL_SUCCESS:
+                    succeeded.add((task_no, lenient_name(detail.get('DomainName'))))
+        for domain, changes in suspect.items():
+            done = [target for task_no, target in changes if (task_no, domain) in succeeded]
+            if done and (self.current.get(domain) is None or not done[-1].matches(self.current[domain])):
+                self.lagging[domain] = done[-1]
+                self.current[domain] = None if done[-1].aliyun_dns else list(done[-1].nameservers)
+        if self.lagging:
+            self.log('%d domains read without the nameservers a task set within the last hour (the reads lag): '
+                     'taken as on them' % len(self.lagging))
+
+    def _on_target(self, domain):
+        """True when ``domain`` is on this change's target, as read (or as a lagging read is corrected)."""
+        if domain in self.lagging:
+            lagged = self.lagging[domain]
+            return self.target.aliyun_dns if lagged.aliyun_dns else self.target.matches(lagged.nameservers)
+        current = self.current.get(domain)
+        return current is not None and self.target.matches(current)
 
     def _preflight(self, candidates):
         """The candidates that can change: each one's locks and statuses are read by name
@@ -432,7 +449,8 @@ class NameserverChange(object):
             return candidates
         states = read_domains(self.client, unread)
         self.domains_blocked.update(blocked_domains(states))
-        fresh = states.nameservers()
+        # a lagging read by name does not undo the correction (_correct_lagging_reads)
+        fresh = dict((domain, names) for domain, names in states.nameservers().items() if domain not in self.lagging)
         self.current.update(fresh)
         for domain in states.found:
             # known from the list beats unknown by name

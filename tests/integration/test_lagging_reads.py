@@ -46,3 +46,34 @@ def test_a_rerun_while_reads_still_show_the_old_nameservers_submits_nothing_agai
     with open(reports[-1], encoding='utf-8') as stream:
         report = json.load(stream)
     assert report['summary']['unchanged'] == len(DOMAINS) and report['task_nos'] == []
+
+
+def test_a_rollback_right_after_the_migration_goes_back_although_reads_still_show_the_old_nameservers(
+        emulator_factory, run_playbook, tmp_path):
+    emulator = emulator_factory('--domains', '10', '--task-seconds', '0.3', '--read-lag', '600')
+    work = tmp_path / 'work'
+    extra_vars = {'dns_migration_domains': DOMAINS, 'dns_migration_nameservers': TARGET,
+                  'dns_migration_work_dir': str(work), 'dns_migration_poll_interval': 0.5}
+    run_playbook('- import_playbook: aliyun.domain.migrate_dns\n', emulator=emulator, extra_vars=extra_vars).assert_success()
+
+    # reads still show the nameservers the rollback goes back to: only the state file knows they are not there;
+    # in two parts, so that the second one's domains were last changed by the migration, not by the last closed run
+    rollback = '- import_playbook: aliyun.domain.rollback_dns\n'
+    run_playbook(rollback, emulator=emulator, extra_vars=dict(extra_vars, dns_migration_rollback_domains=DOMAINS[:3])
+                 ).assert_success()
+    assert emulator.stats(details=False)['submissions_per_domain'] == dict(
+        (domain, 2 if domain in DOMAINS[:3] else 1) for domain in DOMAINS)
+    run_playbook(rollback, emulator=emulator, extra_vars=extra_vars).assert_success()
+    assert emulator.stats(details=False)['submissions_per_domain'] == dict((domain, 2) for domain in DOMAINS)
+    records = [json.loads(line) for line in (work / 'journal.jsonl.submissions').read_text().splitlines()]
+    rollback_intents = [record for record in records if record.get('event') == 'intent' and record.get('kind') == 'rollback']
+    # the way back of the rollback records what the domains really had: the migration's target, not the lagging read
+    assert all(before == TARGET for intent in rollback_intents for before in intent['before'].values())
+
+    emulator.configure(read_lag=0)
+    client = SignedClient(emulator.url, key_id=emulator.access_key_id, secret=emulator.access_key_secret)
+    try:
+        held = [client.call('QueryDomainByDomainName', {'DomainName': domain}).body['DnsList']['Dns'] for domain in DOMAINS]
+    finally:
+        client.close()
+    assert held == [['ns1.alidns.com', 'ns2.alidns.com']] * len(DOMAINS)   # Alibaba Cloud DNS before: AliyunDns=true

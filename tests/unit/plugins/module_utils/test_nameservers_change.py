@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import time
 
 import pytest
 
@@ -539,3 +540,43 @@ def test_check_mode_sends_nothing_for_any_group_and_the_diff_shows_every_domain(
     assert result['changed'] is True and result['task_nos'] == [] and submissions(registrar) == 0 and not state.exists()
     assert result['diff'] == {'before': {'d00.com': OLD, 'd01.com': OLD, 'd02.com': sorted(OLD_ELSEWHERE)},
                               'after': {'d00.com': TARGET.nameservers, 'd01.com': OTHER, 'd02.com': ['Alibaba Cloud DNS']}}
+
+
+def test_reads_lagging_behind_a_closed_runs_successful_change_are_corrected_the_latest_success_winning(registrar, tmp_path):
+    # the fake registrar's reads never follow a change: every domain still reads OLD, d01 its third-party set
+    x_target = ['ns1.x.test', 'ns2.x.test']
+    registrar.domains['d01.com'] = ['ns1.elsewhere.test']
+    first = registrar.add_task(['d00.com', 'd01.com', 'd02.com'], pending=False)
+    registrar.tasks[0]['details'][2].update(TaskStatusCode=3, TaskStatus='EXECUTE_FAILURE')
+    to_aliyun = registrar.add_task(['d01.com'], pending=False)
+    failed = registrar.add_task(['d00.com'], pending=False)
+    registrar.tasks[2]['details'][0].update(TaskStatusCode=3, TaskStatus='EXECUTE_FAILURE')
+    now_ms = int(time.time() * 1000)
+    state = tmp_path / 'state.jsonl'
+
+    def intent(intent_id, domains, target):
+        return {'event': 'intent', 'id': intent_id, 'time_ms': now_ms - 60000, 'domains': domains, 'target': target}
+    records = [
+        intent('i-1', ['d00.com', 'd01.com', 'd02.com'], {'aliyun_dns': False, 'nameservers': x_target}),
+        {'event': 'submitted', 'id': 'i-1', 'task_no': first}, {'event': 'completed', 'kind': 'migration'},
+        intent('i-2', ['d01.com'], {'aliyun_dns': True, 'nameservers': []}),
+        {'event': 'submitted', 'id': 'i-2', 'task_no': to_aliyun},
+        intent('i-3', ['d00.com'], {'aliyun_dns': False, 'nameservers': ['ns1.y.test']}),
+        {'event': 'submitted', 'id': 'i-3', 'task_no': failed}, {'event': 'completed', 'kind': 'rollback'},
+    ]
+    state.write_text(''.join(json.dumps(record) + '\n' for record in records))
+
+    change = make_change(registrar, ['d00.com', 'd01.com', 'd02.com', 'd03.com'], state_file=str(state)).plan()
+    before = change.nameservers_before()
+    # d00: its last change failed, the one before succeeded; d01: on Alibaba Cloud DNS (which servers: unknown);
+    # d02: its change failed, the read is right; d03: never changed
+    assert before == {'d00.com': x_target, 'd01.com': None, 'd02.com': OLD, 'd03.com': OLD}
+    assert change.to_submit == ['d00.com', 'd01.com', 'd02.com', 'd03.com']
+    # a change to the target a lagging domain is on already sends nothing for it
+    aliyun = NameserverChange(make_client(registrar), ['d01.com'], Target(aliyun_dns=True), state_file=str(state),
+                              sleep=lambda seconds: None).plan()
+    assert aliyun.unchanged == ['d01.com'] and aliyun.to_submit == []
+    # an hour later the reads are believed again
+    later = NameserverChange(make_client(registrar), ['d00.com'], TARGET, state_file=str(state), sleep=lambda seconds: None,
+                             clock_ms=lambda: now_ms + 2 * 3600 * 1000).plan()
+    assert later.nameservers_before() == {'d00.com': OLD}

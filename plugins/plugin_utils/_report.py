@@ -16,7 +16,7 @@ summary is named in ``SECTION_COUNTS`` (for example ``unverified``: records whos
 submission's ``domains_blocked``.
 
 An abort's report: the submission is the result of ``aliyun.domain.cancel`` (``task_nos``,
-``domains_cancelled``, ``domains_already_run``). A domain it cancelled is ``cancelled`` unless its detail
+``domains_cancelled``, ``domains_already_run``, ``targets``). A domain it cancelled is ``cancelled`` unless its detail
 succeeded after all; what had already run is reported by its result like any migration's domain.
 """
 
@@ -29,6 +29,7 @@ import datetime
 from ansible_collections.aliyun.domain.plugins.module_utils._api import DETAIL_SUCCESS, FINAL_DETAIL_CODES
 from ansible_collections.aliyun.domain.plugins.module_utils._errors import DomainConfigError
 from ansible_collections.aliyun.domain.plugins.module_utils._journal import read_final_results
+from ansible_collections.aliyun.domain.plugins.module_utils._names import ALIYUN_DNS_TARGET
 from ansible_collections.aliyun.domain.plugins.module_utils._nameservers import SubmissionLog, Target
 from ansible_collections.aliyun.domain.plugins.module_utils._options import validate_text
 
@@ -128,8 +129,9 @@ def _list_or_none(value):
 
 class _WayBack(object):
     """Each domain's nameservers before and after: the submission's ``nameservers_before`` and ``targets`` (the
-    nameservers module's result), else the state file's intents of the open migration (``before`` and ``target``)
-    and the submission's single ``nameservers``; None when nothing says."""
+    nameservers module's result; the cancel module's ``targets`` in the ``domain_nameservers`` form), else the
+    state file's intents of the open migration (``before``) and the submission's single ``nameservers``; None
+    when nothing says."""
 
     def __init__(self, submission, state_file):
         self.before = _require(submission.get('nameservers_before') or {}, dict, 'submission.nameservers_before')
@@ -139,32 +141,26 @@ class _WayBack(object):
         self._recorded = None
 
     def recorded(self):
-        """``({domain: before}, {domain: target display})`` from the state file's intents of the open migration
-        (older modules wrote no ``before``); the first known per domain."""
+        """``{domain: list}`` from the state file's intents (older modules wrote none), the first known per domain."""
         if self._recorded is None:
-            before_of, target_of = {}, {}
+            self._recorded = {}
             log = SubmissionLog(self.state_file, read_only=True) if self.state_file else None
             for intent_id in (log.order if log else []):
-                intent = log.intents[intent_id]
-                before = intent.get('before')
+                before = log.intents[intent_id].get('before')
                 for domain, names in (before.items() if isinstance(before, dict) else ()):
-                    if isinstance(names, list) and domain not in before_of:
-                        before_of[domain] = list(names)
-                if isinstance(intent.get('target'), dict):
-                    target = Target.from_record(intent['target']).display()
-                    for domain in intent.get('domains') or []:
-                        target_of.setdefault(domain, target)
-            self._recorded = (before_of, target_of)
+                    if isinstance(names, list) and domain not in self._recorded:
+                        self._recorded[domain] = list(names)
         return self._recorded
 
     def fill(self, record):
         domain = record['domain']
         before = _list_or_none(self.before.get(domain))
-        record['nameservers_before'] = before if before is not None else self.recorded()[0].get(domain)
-        after = _list_or_none(self.targets.get(domain))
-        if after is None:
-            after = self.nameservers if self.nameservers is not None else self.recorded()[1].get(domain)
-        record['nameservers_after'] = after
+        record['nameservers_before'] = before if before is not None else self.recorded().get(domain)
+        target = self.targets.get(domain)
+        if target == ALIYUN_DNS_TARGET:
+            target = Target(aliyun_dns=True).display()
+        after = _list_or_none(target)
+        record['nameservers_after'] = after if after is not None else self.nameservers
 
 
 def _validate_annotations(annotations):
@@ -187,7 +183,7 @@ def build_migration_report(submission, results=None, journal=None, state_file=No
 
     ``submission``: the result of ``aliyun.domain.nameservers`` (``task_nos``, ``domains_changed``,
     ``domains_adopted``, ``domains_unchanged``, ``nameservers``; ``domains_blocked`` when present), or of
-    ``aliyun.domain.cancel`` for an abort (``task_nos``, ``domains_cancelled``, ``domains_already_run``).
+    ``aliyun.domain.cancel`` for an abort (``task_nos``, ``domains_cancelled``, ``domains_already_run``, ``targets``).
     ``results``: task results (journal records); without them the journal at ``journal`` is read.
     Only the final results of the submission's tasks count. ``errors``: the run's error messages.
     ``acknowledged``: how many results this run newly confirmed. ``blocked``: ``{domain: reason}`` of

@@ -307,11 +307,13 @@ def test_a_submission_whose_way_back_is_no_map_is_named():
         build_migration_report(submission(changed=['a.com'], targets='ns1.example.org'), results=[])
 
 
-def cancellation(cancelled=(), already_run=None, task_nos=(TASK_1,)):
-    """The result of aliyun.domain.cancel, as an abort hands it to the report."""
+def cancellation(cancelled=(), already_run=None, task_nos=(TASK_1,), targets=None):
+    """The result of aliyun.domain.cancel, as an abort hands it to the report (targets: every domain to NEW)."""
+    domains = list(cancelled) + list(already_run or {})
     return {'task_nos': list(task_nos), 'tasks': dict((task_no, 'COMPLETE') for task_no in task_nos),
             'domains_cancelled': list(cancelled), 'domains_already_run': dict(already_run or {}),
-            'open_run_kind': 'migration', 'changed': True}
+            'open_run_kind': 'migration', 'changed': True,
+            'targets': targets if targets is not None else dict((domain, list(NEW)) for domain in domains)}
 
 
 def test_an_abort_reports_the_cancelled_domains_apart_and_not_as_a_problem(tmp_path):
@@ -335,7 +337,7 @@ def test_an_abort_reports_the_cancelled_domains_apart_and_not_as_a_problem(tmp_p
     assert report['cancelled_domains'] == ['a.com', 'b.com'] and report['failed_domains'] == ['d.com']
     # only the failure is a problem: the cancellations are what the abort asked for
     assert 'd.com' in report['problems'] and 'a.com' not in report['problems'] and 'b.com' not in report['problems']
-    # the way back from the open migration's intents: before as recorded, after its target
+    # the way back: before as the open migration's intents recorded it, after the target the cancel result gives
     assert way_back(report) == {'a.com': (['ns1.old.test'], NEW), 'b.com': (['ns2.old.test'], NEW),
                                 'c.com': (HICHINA, NEW), 'd.com': (None, NEW)}
     assert report['nameservers'] == [] and report['title'] == 'DNS migration report (aborted)'
@@ -356,3 +358,10 @@ def test_a_cancellation_whose_lists_are_no_lists_is_named():
         build_migration_report({'task_nos': [TASK_1], 'domains_cancelled': 'a.com'}, results=[])
     with pytest.raises(DomainConfigError, match='option submission.domains_already_run: expected a dict'):
         build_migration_report({'task_nos': [TASK_1], 'domains_already_run': ['a.com']}, results=[])
+
+
+def test_an_aborts_alibaba_cloud_dns_target_shows_as_such_after():
+    report = build_migration_report(cancellation(already_run={'a.com': 'EXECUTE_SUCCESS', 'b.com': 'EXECUTE_SUCCESS'},
+                                                 targets={'a.com': 'aliyun_dns', 'b.com': NEW}),
+                                    results=[result('a.com'), result('b.com')])
+    assert way_back(report) == {'a.com': (None, ALIYUN), 'b.com': (None, NEW)}

@@ -90,13 +90,14 @@ class CancelRequest(object):
             if log.order:
                 kinds = [log.intents[intent_id].get('kind') for intent_id in log.order]
                 self.open_run_kind = next((kind for kind in kinds if kind), MIGRATION)
-            self.unsettled = [intent for intent, task_no, event in log.submissions()
-                              if not task_no and event != 'not_sent']
             for intent, task_no, event in log.submissions():
-                if event == 'not_sent' or not isinstance(intent.get('target'), dict):
+                if event == 'not_sent':
                     continue
-                for domain in intent.get('domains') or []:
-                    self.targets[domain] = Target.from_record(intent['target']).option_value()
+                if not task_no:
+                    self.unsettled.append(intent)
+                if isinstance(intent.get('target'), dict):
+                    target = Target.from_record(intent['target']).option_value()
+                    self.targets.update((domain, target) for domain in intent.get('domains') or [])
         wait = options.get_option_default('wait', False)
         if not isinstance(wait, bool):
             raise invalid_value('wait', wait, 'a boolean')
